@@ -1,0 +1,13 @@
+from django.urls import path
+
+from agents.agent_api import views
+
+app_name = "agent_v1"
+
+urlpatterns = [
+    path("enroll", views.EnrollView.as_view(), name="enroll"),
+    path("register", views.RegisterView.as_view(), name="register"),
+    path("heartbeat", views.HeartbeatView.as_view(), name="heartbeat"),
+    path("directives", views.DirectivesView.as_view(), name="directives"),
+    path("directives/<uuid:directive_id>/result", views.DirectiveResultView.as_view(), name="result"),
+]

@@ -1,0 +1,145 @@
+"""Agent API v1 (docs/agent-protocol.md). Thin: parse, call a service, shape the answer."""
+
+import re
+
+from django.db import connection
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agents.agent_api import serializers as s
+from agents.agent_api.authentication import AgentTokenAuthentication
+from agents.agent_api.parsers import MaybeGzipJSONParser
+from agents.errors import AgentApiError, CredentialRejected
+from agents.services import directives, enrolment
+
+IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
+ERRORS = {code: OpenApiResponse(s.ErrorSerializer) for code in (400, 401, 404, 413)}
+
+
+class AgentView(APIView):
+    parser_classes = [MaybeGzipJSONParser]
+    authentication_classes = [AgentTokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    def handle_exception(self, exc):
+        if isinstance(exc, AgentApiError):
+            return Response({"detail": exc.detail, "code": exc.code}, status=exc.status)
+        return super().handle_exception(exc)
+
+    def valid(self, serializer_class) -> dict:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @property
+    def agent(self):
+        return self.request.user
+
+    def client_ip(self) -> str | None:
+        return self.request.META.get("REMOTE_ADDR")
+
+
+def require_dealer() -> None:
+    if connection.schema_name == "public":
+        raise CredentialRejected("This key or dealer id is not known to this portal.", code="unknown_dealer")
+
+
+class EnrollView(AgentView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=s.EnrollRequestSerializer, responses={201: s.EnrollResponseSerializer, **ERRORS})
+    def post(self, request):
+        data = self.valid(s.EnrollRequestSerializer)
+        require_dealer()
+        enrolled = enrolment.agent_enroll(
+            license_key=data["license_key"],
+            hostname=data["hostname"],
+            os=data["os"],
+            agent_version=data["agent_version"],
+            ip=self.client_ip(),
+        )
+        site, dealer = enrolled.agent.site, connection.tenant
+        body = {
+            "agent_id": enrolled.agent.public_id,
+            "token": enrolled.token,
+            "poll_interval": enrolment.poll_interval_seconds(),
+            "dealer": {"code": dealer.code, "name": dealer.name},
+            "site": {"id": site.public_id, "name": site.name, "customer": site.customer.name},
+        }
+        return Response(s.EnrollResponseSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class RegisterView(AgentView):
+    """The seed products' "Get License Key": dealer id + enrolment password at the customer's PC."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=s.RegisterRequestSerializer, responses={201: s.RegisterResponseSerializer, **ERRORS})
+    def post(self, request):
+        data = self.valid(s.RegisterRequestSerializer)
+        require_dealer()
+        key = enrolment.agent_register(
+            password=data["enrollment_password"],
+            customer_name=data["customer_name"],
+            report_emails=data["report_emails"],
+            site_name=data["site_name"],
+            time_zone=data["time_zone"],
+        )
+        return Response({"license_key": key}, status=status.HTTP_201_CREATED)
+
+
+class HeartbeatView(AgentView):
+    @extend_schema(request=s.HeartbeatRequestSerializer, responses={200: s.HeartbeatResponseSerializer, **ERRORS})
+    def post(self, request):
+        enrolment.agent_heartbeat(
+            agent=self.agent, report=self.valid(s.HeartbeatRequestSerializer), ip=self.client_ip()
+        )
+        return Response({"poll_interval": enrolment.poll_interval_seconds(), "server_time": timezone.now()})
+
+
+class DirectivesView(AgentView):
+    @extend_schema(responses={200: s.DirectivesResponseSerializer, 401: ERRORS[401]})
+    def get(self, request):
+        enrolment.agent_touch(agent=self.agent, ip=self.client_ip())
+        leased = directives.directives_lease(agent=self.agent)
+        items = [
+            {
+                "id": d.public_id,
+                "kind": d.kind,
+                "lease_expires_at": d.lease_expires_at,
+                "params": directives.directive_payload(directive=d),
+            }
+            for d in leased
+        ]
+        return Response({"poll_interval": enrolment.poll_interval_seconds(), "directives": items})
+
+
+class DirectiveResultView(AgentView):
+    @extend_schema(
+        request={"application/json": {"type": "object"}},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)],
+        responses={200: s.ResultResponseSerializer, **ERRORS},
+        description="Body: the result JSON, gzip-compressed (`Content-Encoding: gzip`). The same Idempotency-Key "
+        "twice is stored once and acknowledged twice.",
+    )
+    def post(self, request, directive_id):
+        key = request.headers.get("Idempotency-Key", "")
+        if not IDEMPOTENCY_KEY_RE.match(key):
+            raise AgentApiError(
+                "Send an Idempotency-Key header of 8-100 letters, digits or -_.:", code="idempotency_key"
+            )
+        stored = directives.directive_result_store(
+            agent=self.agent,
+            directive_id=directive_id,
+            idempotency_key=key,
+            payload=request.data,
+            size=getattr(request, "upload_size", 0),
+        )
+        body = {"status": "accepted", "result_id": stored.result.public_id, "duplicate": stored.duplicate}
+        return Response(body)

@@ -1,0 +1,66 @@
+from rest_framework import serializers
+
+from agents.models import Agent, Customer, LicenseKey, Site
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    report_emails = serializers.ListField(child=serializers.EmailField(), required=False, max_length=50)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id", "name", "account_number", "contact_name", "contact_email", "contact_phone", "report_emails",
+            "notes", "needs_confirmation", "created_at", "archived_at",
+        ]  # fmt: skip
+        read_only_fields = ["needs_confirmation", "created_at", "archived_at"]
+
+
+class SiteSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    customer = serializers.SlugRelatedField(slug_field="public_id", queryset=Customer.objects.active())
+
+    class Meta:
+        model = Site
+        fields = [
+            "id", "customer", "name", "address", "time_zone", "scan_targets", "scan_exclusions", "scan_rate_limit",
+            "snmp_port", "needs_confirmation", "created_at", "archived_at",
+        ]  # fmt: skip
+        read_only_fields = ["needs_confirmation", "created_at", "archived_at"]
+
+    def validate_customer(self, customer):
+        if self.instance is not None and customer != self.instance.customer:
+            raise serializers.ValidationError("A site cannot move to another customer.")
+        return customer
+
+
+class LicenseKeySerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    site = serializers.SlugRelatedField(slug_field="public_id", queryset=Site.objects.active())
+    created_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    state = serializers.CharField(read_only=True)
+    key = serializers.SerializerMethodField(help_text="Only in the response that created it; never again.")
+
+    class Meta:
+        model = LicenseKey
+        fields = [
+            "id", "site", "label", "prefix", "state", "created_by", "created_via", "created_at", "expires_at",
+            "last_used_at", "revoked_at", "key",
+        ]  # fmt: skip
+        read_only_fields = ["prefix", "created_via", "created_at", "last_used_at", "revoked_at"]
+
+    def get_key(self, obj) -> str | None:
+        return self.context.get("new_key_text")
+
+
+class AgentSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    site = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+
+    class Meta:
+        model = Agent
+        fields = [
+            "id", "site", "hostname", "os", "version", "enrolled_at", "last_seen_at", "last_ip", "outbox_depth",
+            "outbox_dropped", "networks", "last_error", "revoked_at",
+        ]  # fmt: skip
+        read_only_fields = fields

@@ -1,0 +1,99 @@
+"""Dealer API v1: for dealers who integrate Meterbridge with their ERP. Per-user tokens, role-checked."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from agents.api import serializers as s
+from agents.models import Agent, Customer, LicenseKey, Site
+from agents.services import customers as svc
+from agents.services.enrolment import agent_revoke
+from agents.services.keys import license_key_generate, license_key_revoke
+
+
+class CustomerViewSet(viewsets.ModelViewSet):
+    serializer_class = s.CustomerSerializer
+    lookup_field = "public_id"
+    search_fields = ["name"]
+
+    def get_queryset(self):
+        queryset = Customer.objects.all()
+        return queryset if self.request.query_params.get("archived") == "true" else queryset.active()
+
+    def perform_create(self, serializer):
+        serializer.instance = svc.customer_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = svc.customer_update(customer=serializer.instance, **serializer.validated_data)
+
+    @extend_schema(description="Archives the customer (and its sites); history is kept.")
+    def destroy(self, request, *args, **kwargs):
+        svc.customer_archive(customer=self.get_object())
+        return Response(status=204)
+
+
+class SiteViewSet(viewsets.ModelViewSet):
+    serializer_class = s.SiteSerializer
+    lookup_field = "public_id"
+
+    def get_queryset(self):
+        queryset = Site.objects.select_related("customer")
+        if customer := self.request.query_params.get("customer"):
+            queryset = queryset.filter(customer__public_id=customer)
+        return queryset if self.request.query_params.get("archived") == "true" else queryset.active()
+
+    def perform_create(self, serializer):
+        serializer.instance = svc.site_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        data = {k: v for k, v in serializer.validated_data.items() if k != "customer"}
+        serializer.instance = svc.site_update(site=serializer.instance, **data)
+
+    @extend_schema(description="Archives the site; its keys and agents are switched off.")
+    def destroy(self, request, *args, **kwargs):
+        svc.site_archive(site=self.get_object())
+        return Response(status=204)
+
+
+class LicenseKeyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.LicenseKeySerializer
+    lookup_field = "public_id"
+
+    def get_queryset(self):
+        queryset = LicenseKey.objects.select_related("site", "created_by")
+        if site := self.request.query_params.get("site"):
+            queryset = queryset.filter(site__public_id=site)
+        return queryset
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        key, text = license_key_generate(
+            site=data["site"], created_by=request.user, label=data.get("label", ""),
+            expires_at=data.get("expires_at"), via="api",
+        )  # fmt: skip
+        body = s.LicenseKeySerializer(key, context={"new_key_text": text}).data
+        return Response(body, status=201)
+
+    @extend_schema(request=None, responses=s.LicenseKeySerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, public_id=None):
+        return Response(s.LicenseKeySerializer(license_key_revoke(key=self.get_object())).data)
+
+
+class AgentViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.AgentSerializer
+    lookup_field = "public_id"
+
+    def get_queryset(self):
+        queryset = Agent.objects.select_related("site")
+        if site := self.request.query_params.get("site"):
+            queryset = queryset.filter(site__public_id=site)
+        return queryset
+
+    @extend_schema(request=None, responses=s.AgentSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, public_id=None):
+        return Response(s.AgentSerializer(agent_revoke(agent=self.get_object())).data)

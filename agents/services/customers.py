@@ -1,0 +1,94 @@
+"""Writes for customers and sites. Archiving keeps history; nothing a dealer bills from is deleted."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from agents.models import Customer, Site, SnmpCredential
+from portal.lib.crypto import encrypt_text
+
+CUSTOMER_FIELDS = ("name", "account_number", "contact_name", "contact_email", "contact_phone", "report_emails", "notes")
+SITE_FIELDS = ("name", "address", "time_zone", "scan_targets", "scan_exclusions", "scan_rate_limit", "snmp_port")
+
+
+def customer_create(*, name: str, needs_confirmation: bool = False, **fields) -> Customer:
+    customer = Customer(name=name.strip(), needs_confirmation=needs_confirmation, **fields)
+    customer.full_clean()
+    customer.save()
+    return customer
+
+
+def customer_update(*, customer: Customer, **fields) -> Customer:
+    for field in CUSTOMER_FIELDS:
+        if field in fields:
+            setattr(customer, field, fields[field])
+    customer.needs_confirmation = False  # a dealer editing it has looked at it
+    customer.full_clean()
+    customer.save()
+    return customer
+
+
+@transaction.atomic
+def customer_archive(*, customer: Customer) -> Customer:
+    now = timezone.now()
+    customer.archived_at = now
+    customer.save(update_fields=["archived_at"])
+    for site in customer.sites.active():
+        site_archive(site=site, now=now)
+    return customer
+
+
+def customer_restore(*, customer: Customer) -> Customer:
+    customer.archived_at = None
+    customer.save(update_fields=["archived_at"])
+    return customer
+
+
+@transaction.atomic
+def site_create(*, customer: Customer, name: str, needs_confirmation: bool = False, **fields) -> Site:
+    site = Site(customer=customer, name=name.strip(), needs_confirmation=needs_confirmation, **fields)
+    site.full_clean()
+    site.save()
+    # Most fleets answer to "public"; v1 last for old print servers that ignore v2c.
+    snmp_credential_add(site=site, version="2c", community="public")
+    snmp_credential_add(site=site, version="1", community="public")
+    return site
+
+
+def site_update(*, site: Site, **fields) -> Site:
+    for field in SITE_FIELDS:
+        if field in fields:
+            setattr(site, field, fields[field])
+    site.needs_confirmation = False
+    site.full_clean()
+    site.save()
+    return site
+
+
+@transaction.atomic
+def site_archive(*, site: Site, now=None) -> Site:
+    now = now or timezone.now()
+    site.archived_at = now
+    site.save(update_fields=["archived_at"])
+    site.license_keys.filter(revoked_at__isnull=True).update(revoked_at=now)
+    site.agents.filter(revoked_at__isnull=True).update(revoked_at=now)
+    return site
+
+
+def site_restore(*, site: Site) -> Site:
+    site.archived_at = None
+    site.save(update_fields=["archived_at"])
+    return site
+
+
+def snmp_credential_add(*, site: Site, version: str, community: str = "", **v3) -> SnmpCredential:
+    position = site.snmp_credentials.count()
+    credential = SnmpCredential(site=site, position=position, version=version)
+    credential.community_encrypted = encrypt_text(community)
+    credential.v3_user = v3.get("user", "")
+    credential.auth_protocol = v3.get("auth_protocol", "")
+    credential.auth_key_encrypted = encrypt_text(v3.get("auth_key", ""))
+    credential.priv_protocol = v3.get("priv_protocol", "")
+    credential.priv_key_encrypted = encrypt_text(v3.get("priv_key", ""))
+    credential.v3_context = v3.get("context", "")
+    credential.save()
+    return credential

@@ -1,0 +1,156 @@
+"""Directives: queued for a site, leased by its agent, answered with a result stored once."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from agents.choices import DirectiveKind, DirectiveStatus
+from agents.errors import AgentApiError, NotFound
+from agents.models import Agent, Directive, DirectiveResult, Site, SnmpCredential
+
+MAX_LEASED_PER_POLL = 20
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    result: DirectiveResult
+    duplicate: bool
+
+
+def discover_params(*, site: Site) -> dict:
+    return {
+        "targets": _lines(site.scan_targets),
+        "exclude": _lines(site.scan_exclusions),
+        "credential_refs": list(site.snmp_credentials.values_list("pk", flat=True)),
+        "port": site.snmp_port,
+        "timeout": 1.0,
+        "retries": 1,
+        "concurrency": 256,
+        "rate_limit": site.scan_rate_limit,
+        "broadcast": True,
+        "local_printers": True,
+    }
+
+
+def directive_request(*, site: Site, kind: str, params: dict | None = None, requested_by: str = "schedule"):
+    """Queues a directive, or returns the one of that kind still pending (an agent that was away gets one)."""
+    if params is None:
+        params = discover_params(site=site) if kind == DirectiveKind.DISCOVER else {"devices": []}
+    pending = Directive.objects.filter(site=site, kind=kind, status=DirectiveStatus.PENDING).first()
+    if pending is not None:
+        return pending
+    try:
+        with transaction.atomic():
+            return Directive.objects.create(site=site, kind=kind, params=params, requested_by=requested_by)
+    except IntegrityError:  # a concurrent request queued it first
+        return Directive.objects.get(site=site, kind=kind, status=DirectiveStatus.PENDING)
+
+
+@transaction.atomic
+def directives_lease(*, agent: Agent, now: datetime | None = None) -> list[Directive]:
+    """Leases the site's pending (or lease-expired) directives to this agent.
+
+    SKIP LOCKED: two agents of one site polling at once each get different directives, never the same one.
+    """
+    now = now or timezone.now()
+    available = Q(status=DirectiveStatus.PENDING) | Q(status=DirectiveStatus.LEASED, lease_expires_at__lt=now)
+    rows = list(
+        Directive.objects.select_for_update(skip_locked=True)
+        .filter(available, site_id=agent.site_id)
+        .order_by("created_at")[:MAX_LEASED_PER_POLL]
+    )
+    expires = now + timedelta(seconds=settings.AGENT_LEASE_SECONDS)
+    for directive in rows:
+        directive.status = DirectiveStatus.LEASED
+        directive.leased_by = agent
+        directive.leased_at = now
+        directive.lease_expires_at = expires
+        directive.attempts += 1
+    Directive.objects.bulk_update(rows, ["status", "leased_by", "leased_at", "lease_expires_at", "attempts"])
+    return rows
+
+
+def directives_requeue_expired(*, now: datetime | None = None) -> int:
+    """Expired leases go back to pending, unless a newer one of that kind is already pending."""
+    now = now or timezone.now()
+    count = 0
+    expired = Directive.objects.filter(status=DirectiveStatus.LEASED, lease_expires_at__lt=now)
+    for directive in expired.order_by("created_at"):
+        try:
+            with transaction.atomic():
+                _return_to_pending(directive)
+        except IntegrityError:
+            directive.status = DirectiveStatus.CANCELLED
+            directive.error = "Lease expired; a newer directive of this kind was already queued."
+            directive.save(update_fields=["status", "error"])
+        count += 1
+    return count
+
+
+def _return_to_pending(directive: Directive) -> None:
+    directive.status = DirectiveStatus.PENDING
+    directive.leased_by = None
+    directive.lease_expires_at = None
+    directive.save(update_fields=["status", "leased_by", "lease_expires_at"])
+
+
+def directive_payload(*, directive: Directive) -> dict:
+    """The params as the agent receives them: credential references replaced by the (decrypted) credentials."""
+    params = dict(directive.params)
+    refs = params.pop("credential_refs", None)
+    if refs is not None:
+        by_pk = SnmpCredential.objects.in_bulk(refs)
+        params["credentials"] = [by_pk[pk].as_directive_credential() for pk in refs if pk in by_pk]
+    if "devices" in params:
+        params["devices"] = [_device_with_credential(device) for device in params["devices"]]
+    return params
+
+
+def _device_with_credential(device: dict) -> dict:
+    device = dict(device)
+    ref = device.pop("credential_ref", None)
+    credential = SnmpCredential.objects.filter(pk=ref).first() if ref else None
+    device["credential"] = credential.as_directive_credential() if credential else None
+    return device
+
+
+def directive_result_store(*, agent: Agent, directive_id, idempotency_key: str, payload, size: int) -> StoredResult:
+    """Stores an upload once. The same Idempotency-Key again returns the first result: acknowledged, not stored."""
+    directive = Directive.objects.filter(public_id=directive_id, site_id=agent.site_id).first()
+    if directive is None:
+        raise NotFound("No such directive for this agent's site.", code="directive_not_found")
+    existing = DirectiveResult.objects.filter(agent=agent, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return StoredResult(existing, duplicate=True)
+    _check_payload(directive, payload)
+    try:
+        with transaction.atomic():
+            result = DirectiveResult.objects.create(
+                directive=directive, agent=agent, idempotency_key=idempotency_key, payload=payload, payload_bytes=size
+            )
+            _complete(directive)
+    except IntegrityError:  # the same upload arrived twice at once
+        return StoredResult(DirectiveResult.objects.get(agent=agent, idempotency_key=idempotency_key), True)
+    return StoredResult(result, duplicate=False)
+
+
+def _check_payload(directive: Directive, payload) -> None:
+    if not isinstance(payload, dict):
+        raise AgentApiError("A result must be a JSON object.", code="malformed_result")
+    kind = payload.get("kind")
+    if kind is not None and kind != directive.kind:
+        raise AgentApiError(f"This directive is a '{directive.kind}', the result says '{kind}'.", code="wrong_kind")
+
+
+def _complete(directive: Directive) -> None:
+    directive.status = DirectiveStatus.DONE
+    directive.completed_at = timezone.now()
+    directive.save(update_fields=["status", "completed_at"])
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip() and not line.strip().startswith("#")]

@@ -1,0 +1,114 @@
+"""Agent enrolment (license key -> agent token), self-registration, authentication and heartbeats."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from agents.errors import CredentialRejected
+from agents.models import Agent, Customer, Site
+from agents.services.customers import customer_create, site_create
+from agents.services.keys import current_dealer_code, license_key_authenticate, license_key_generate
+from portal.lib.credentials import AGENT_TOKEN, new_credential, parse_credential, secret_matches
+
+TOKEN_REJECTED = "This agent's token is not valid any more. Enrol the agent again with a license key."  # noqa: S105 - a message, not a secret
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    agent: Agent
+    token: str  # shown to the agent once
+
+
+@transaction.atomic
+def agent_enroll(*, license_key: str, hostname: str, os: str = "", agent_version: str = "", ip=None) -> Enrolment:
+    key = license_key_authenticate(text=license_key)
+    credential = new_credential(AGENT_TOKEN, current_dealer_code())
+    agent = Agent.objects.create(
+        site=key.site,
+        license_key=key,
+        hostname=hostname[:255],
+        os=os[:255],
+        version=agent_version[:32],
+        token_prefix=credential.prefix,
+        token_hash=credential.secret_hash,
+        last_seen_at=timezone.now(),
+        last_ip=ip,
+    )
+    return Enrolment(agent=agent, token=credential.text)
+
+
+@transaction.atomic
+def agent_register(
+    *, password: str, customer_name: str, report_emails: list[str], site_name: str = "", time_zone: str = "UTC"
+) -> str:
+    """The seed products' "Get License Key": dealer code + enrolment password at the customer's PC.
+
+    Creates the customer and site when new, both marked for the dealer to confirm, and returns a key.
+    """
+    dealer = connection.tenant
+    if not dealer.check_enrollment_password(password):
+        raise CredentialRejected(
+            "The dealer id or enrolment password is wrong. Ask the dealer for them.", code="enrollment_rejected"
+        )
+    customer = Customer.objects.active().filter(name__iexact=customer_name.strip()).first()
+    if customer is None:
+        customer = customer_create(name=customer_name, report_emails=report_emails, needs_confirmation=True)
+    site_name = site_name.strip() or "Main site"
+    site = customer.sites.active().filter(name__iexact=site_name).first()
+    if site is None:
+        site = site_create(customer=customer, name=site_name, time_zone=time_zone, needs_confirmation=True)
+    _key, text = license_key_generate(site=site, via="self-registration", label="Get License Key")
+    return text
+
+
+def agent_authenticate(*, token: str) -> Agent:
+    parsed = parse_credential(token, kind=AGENT_TOKEN)
+    if parsed is None or parsed.dealer_code != current_dealer_code():
+        raise CredentialRejected(TOKEN_REJECTED, code="token_invalid")
+    agent = Agent.objects.select_related("site").filter(token_prefix=parsed.prefix).first()
+    if agent is None or not secret_matches(parsed.secret, agent.token_hash):
+        raise CredentialRejected(TOKEN_REJECTED, code="token_invalid")
+    if agent.revoked_at or agent.site.archived_at:
+        raise CredentialRejected("This agent was switched off by the dealer.", code="revoked")
+    return agent
+
+
+def agent_revoke(*, agent: Agent) -> Agent:
+    if agent.revoked_at is None:
+        agent.revoked_at = timezone.now()
+        agent.save(update_fields=["revoked_at"])
+    return agent
+
+
+def agent_touch(*, agent: Agent, ip=None) -> None:
+    """Every authenticated call counts as contact."""
+    Agent.objects.filter(pk=agent.pk).update(last_seen_at=timezone.now(), last_ip=ip)
+
+
+def agent_heartbeat(*, agent: Agent, report: dict, ip=None) -> None:
+    agent.last_seen_at = timezone.now()
+    agent.last_ip = ip
+    agent.version = str(report.get("agent_version") or agent.version)[:32]
+    agent.hostname = str(report.get("hostname") or agent.hostname)[:255]
+    agent.outbox_depth = _non_negative(report.get("outbox_depth"))
+    agent.outbox_dropped = _non_negative(report.get("outbox_dropped"))
+    agent.networks = [str(net)[:64] for net in (report.get("networks") or [])][:256]
+    agent.last_error = str(report.get("last_error") or "")[:2000]
+    agent.save()
+
+
+def poll_interval_seconds() -> int:
+    return settings.AGENT_POLL_INTERVAL_SECONDS
+
+
+def _non_negative(value) -> int:
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return 0
+
+
+def site_for_agent(agent: Agent) -> Site:
+    return agent.site

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from agents.views import customers, keys, sites
+
+urlpatterns = [
+    path("customers/", customers.CustomerListView.as_view(), name="customer-list"),
+    path("customers/new/", customers.CustomerCreateView.as_view(), name="customer-create"),
+    path("customers/<uuid:public_id>/", customers.CustomerDetailView.as_view(), name="customer-detail"),
+    path("customers/<uuid:public_id>/edit/", customers.CustomerUpdateView.as_view(), name="customer-edit"),
+    path("customers/<uuid:public_id>/archive/", customers.CustomerArchiveView.as_view(), name="customer-archive"),
+    path("customers/<uuid:customer_id>/sites/new/", sites.SiteCreateView.as_view(), name="site-create"),
+    path("sites/<uuid:public_id>/", sites.SiteDetailView.as_view(), name="site-detail"),
+    path("sites/<uuid:public_id>/edit/", sites.SiteUpdateView.as_view(), name="site-edit"),
+    path("sites/<uuid:public_id>/archive/", sites.SiteArchiveView.as_view(), name="site-archive"),
+    path("sites/<uuid:public_id>/scan/", sites.SiteScanNowView.as_view(), name="site-scan"),
+    path("sites/<uuid:public_id>/keys/", keys.LicenseKeyCreateView.as_view(), name="key-create"),
+    path("keys/<uuid:public_id>/revoke/", keys.LicenseKeyRevokeView.as_view(), name="key-revoke"),
+    path("agents/", keys.AgentListView.as_view(), name="agent-list"),
+    path("agents/<uuid:public_id>/revoke/", keys.AgentRevokeView.as_view(), name="agent-revoke"),
+]

@@ -1,0 +1,58 @@
+from datetime import timedelta
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.generic import ListView, View
+
+from agents.forms import LicenseKeyForm
+from agents.models import Agent, LicenseKey, Site
+from agents.services.enrolment import agent_revoke
+from agents.services.keys import license_key_generate, license_key_revoke
+from portal.lib.views import DealerPageMixin, EditorRequiredMixin, PublicIdObjectMixin
+
+
+class LicenseKeyCreateView(EditorRequiredMixin, PublicIdObjectMixin, View):
+    """Generates a key and shows it once: it goes through the session to one page view, then is gone."""
+
+    queryset = Site.objects.active()
+
+    def post(self, request, public_id):
+        site = self.get_object()
+        form = LicenseKeyForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "The key was not created: " + "; ".join(form.errors.get("__all__", [])))
+            return redirect("site-detail", public_id=site.public_id)
+        days = form.cleaned_data["expires_in_days"]
+        expires = timezone.now() + timedelta(days=days) if days else None
+        _key, text = license_key_generate(
+            site=site, created_by=request.user, label=form.cleaned_data["label"], expires_at=expires
+        )
+        request.session[f"new-key-{site.public_id}"] = text
+        return redirect("site-detail", public_id=site.public_id)
+
+
+class LicenseKeyRevokeView(EditorRequiredMixin, PublicIdObjectMixin, View):
+    queryset = LicenseKey.objects.select_related("site")
+
+    def post(self, request, public_id):
+        key = license_key_revoke(key=self.get_object())
+        messages.success(request, f"Key {key.prefix}… revoked. Agents already enrolled with it keep working.")
+        return redirect("site-detail", public_id=key.site.public_id)
+
+
+class AgentListView(DealerPageMixin, ListView):
+    template_name = "agents/agent_list.html"
+    paginate_by = 100
+
+    def get_queryset(self):
+        return Agent.objects.select_related("site", "site__customer").order_by("-last_seen_at")
+
+
+class AgentRevokeView(EditorRequiredMixin, PublicIdObjectMixin, View):
+    queryset = Agent.objects.select_related("site")
+
+    def post(self, request, public_id):
+        agent = agent_revoke(agent=self.get_object())
+        messages.success(request, f"Agent {agent.hostname} switched off; it must enrol again with a new key.")
+        return redirect(request.POST.get("next") or "agent-list")

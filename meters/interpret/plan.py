@@ -1,0 +1,84 @@
+"""The OID plans the portal sends with `discover`, `read` and `status` directives."""
+
+from __future__ import annotations
+
+from . import printer_mib as mib
+from .profiles import Profile, match_profile
+from .types import OidPlan
+
+# What the agent reads from every responder during discovery: enough to pick a profile.
+DISCOVERY_OIDS: tuple[str, ...] = (
+    mib.SYS_DESCR,
+    mib.SYS_OBJECT_ID,
+    mib.SYS_NAME,
+    mib.SYS_LOCATION,
+    mib.SYS_CONTACT,
+    mib.HR_DEVICE_TYPE + ".1",
+    mib.HR_DEVICE_DESCR + ".1",
+    mib.PRT_GENERAL_SERIAL + ".1",
+    mib.IF_PHYS_ADDRESS + ".1",
+    *mib.DEVICE_ID_OIDS,
+)
+
+STATUS_WALKS: tuple[str, ...] = (
+    mib.HR_DEVICE_STATUS,
+    "1.3.6.1.2.1.25.3.5.1",  # hrPrinterTable: status and detected error state
+    mib.PRT_LOCALIZATION_CHARSET,
+    mib.PRT_CONSOLE_TEXT,
+    mib.PRT_ALERT_TABLE,
+)
+
+READ_WALKS: tuple[str, ...] = (
+    mib.IF_PHYS_ADDRESS,
+    mib.HR_DEVICE_TYPE,
+    mib.HR_DEVICE_DESCR,
+    mib.PRT_GENERAL_SERIAL,
+    mib.PRT_MARKER_COUNTER_UNIT,
+    mib.PRT_MARKER_LIFE_COUNT,
+    mib.PRT_SUPPLIES,
+    mib.PRT_COLORANT_VALUE,
+    *STATUS_WALKS,
+)
+
+
+def _dedupe(oids: list[str]) -> list[str]:
+    return list(dict.fromkeys(oids))
+
+
+def _profile_gets(profile: Profile) -> list[str]:
+    """Identity sources, counters and decoder inputs are exact instances: always GET."""
+    sources = (*profile.serial, *profile.model, *profile.firmware, *profile.console)
+    oids = [s.oid for s in sources] + [c.oid for c in profile.counters]
+    return oids + list(profile.decoder_options.get("oids", []))
+
+
+def _profile_walks(profile: Profile) -> list[str]:
+    """Self-describing counter tables (name column beside value column) are walked."""
+    columns = [(t.value_column, t.name_column, t.type_column) for t in profile.counter_tables]
+    return [oid for group in columns for oid in group if oid]
+
+
+def _under(oid: str, prefixes: list[str]) -> bool:
+    return any(oid.startswith(prefix + ".") for prefix in prefixes)
+
+
+def plan_for_profile(profile: Profile) -> tuple[list[str], list[str]]:
+    walks = _dedupe([*READ_WALKS, *_profile_walks(profile)])
+    gets = [oid for oid in _dedupe([*DISCOVERY_OIDS, *_profile_gets(profile)]) if not _under(oid, walks)]
+    return gets, walks
+
+
+def plan_for(sys_object_id: str | None, sys_descr: str | None, *, device_id: str = "", hr_descr: str = "") -> OidPlan:
+    """The full meter-read plan for a device: identity, Printer-MIB, Host-Resources and vendor counters."""
+    profile = match_profile(sys_object_id, sys_descr, device_id=device_id, hr_descr=hr_descr)
+    gets, walks = plan_for_profile(profile)
+    return OidPlan(get=gets, walk=walks)
+
+
+def status_plan_for(
+    sys_object_id: str | None, sys_descr: str | None, *, device_id: str = "", hr_descr: str = ""
+) -> OidPlan:
+    """The smaller plan of a `status` directive: status, alerts and console text only."""
+    profile = match_profile(sys_object_id, sys_descr, device_id=device_id, hr_descr=hr_descr)
+    console = [s.oid for s in profile.console]
+    return OidPlan(get=_dedupe([mib.SYS_OBJECT_ID, *console]), walk=list(STATUS_WALKS))

@@ -1,0 +1,172 @@
+"""Vendor profiles: loaded once from meters/profiles/*.toml, matched by enterprise number and patterns."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
+ENTERPRISE_PREFIX = "1.3.6.1.4.1."
+
+# How much a kind of evidence weighs: the device naming its maker beats the SNMP stack's enterprise
+# number, which print servers and OEM rebadges often carry from someone else (a Toshiba e-STUDIO305
+# answers with Lexmark's 641, an HP JetDirect EX with Kyocera's 1347).
+SCORE_SYS_DESCR = 3
+SCORE_OTHER_TEXT = 2
+SCORE_ENTERPRISE = 1
+
+
+@dataclass(frozen=True)
+class Brand:
+    manufacturer: str
+    match: re.Pattern[str]
+    model: re.Pattern[str] | None
+    firmware: re.Pattern[str] | None
+    serial: re.Pattern[str] | None
+
+
+@dataclass(frozen=True)
+class OidSource:
+    oid: str
+    decode: str | None = None
+    pattern: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True)
+class CounterDef:
+    oid: str
+    kind: str
+    label: str
+
+
+@dataclass(frozen=True)
+class CounterTable:
+    """A vendor counter table: rows named by a name column, or typed by a type column and a mapping."""
+
+    value_column: str
+    name_column: str
+    type_column: str | None = None
+    types: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    manufacturer: str | None
+    enterprises: tuple[int, ...]
+    brands: tuple[Brand, ...]
+    serial: tuple[OidSource, ...]
+    model: tuple[OidSource, ...]
+    firmware: tuple[OidSource, ...]
+    console: tuple[OidSource, ...]
+    model_strip: tuple[re.Pattern[str], ...]
+    counters: tuple[CounterDef, ...]
+    counter_tables: tuple[CounterTable, ...]
+    part_numbers: tuple[re.Pattern[str], ...]
+    decoder: str | None = None
+    decoder_options: dict[str, Any] = field(default_factory=dict)
+
+    def brand_for(self, *texts: str) -> Brand | None:
+        for brand in self.brands:
+            if any(text and brand.match.search(text) for text in texts):
+                return brand
+        return None
+
+
+def _compile(pattern: str | None) -> re.Pattern[str] | None:
+    return re.compile(pattern) if pattern else None
+
+
+def _sources(items: list[Any]) -> tuple[OidSource, ...]:
+    return tuple(
+        OidSource(i) if isinstance(i, str) else OidSource(i["oid"], i.get("decode"), _compile(i.get("pattern")))
+        for i in items
+    )
+
+
+def _brand(raw: dict[str, Any]) -> Brand:
+    return Brand(
+        manufacturer=raw["manufacturer"],
+        match=re.compile(raw["match"]),
+        model=_compile(raw.get("model")),
+        firmware=_compile(raw.get("firmware")),
+        serial=_compile(raw.get("serial")),
+    )
+
+
+def _counter_table(raw: dict[str, Any]) -> CounterTable:
+    return CounterTable(raw["value_column"], raw["name_column"], raw.get("type_column"), dict(raw.get("types", {})))
+
+
+def _profile(raw: dict[str, Any]) -> Profile:
+    identity = raw.get("identity", {})
+    return Profile(
+        name=raw["name"],
+        manufacturer=raw.get("manufacturer"),
+        enterprises=tuple(raw.get("enterprises", ())),
+        brands=tuple(_brand(b) for b in raw.get("brands", ())),
+        serial=_sources(identity.get("serial", [])),
+        model=_sources(identity.get("model", [])),
+        firmware=_sources(identity.get("firmware", [])),
+        console=_sources(identity.get("console", [])),
+        model_strip=tuple(re.compile(p) for p in identity.get("model_strip", [])),
+        counters=tuple(CounterDef(c["oid"], c["kind"], c.get("label", "")) for c in raw.get("counters", ())),
+        counter_tables=tuple(_counter_table(t) for t in raw.get("counter_tables", ())),
+        part_numbers=tuple(re.compile(p) for p in raw.get("supplies", {}).get("part_number", [])),
+        decoder=raw.get("decoder", {}).get("name"),
+        decoder_options={k: v for k, v in raw.get("decoder", {}).items() if k != "name"},
+    )
+
+
+@lru_cache(maxsize=1)
+def load_profiles() -> tuple[Profile, ...]:
+    """Every vendor profile, generic last; cached because the worker interprets thousands of reads."""
+    profiles = []
+    for path in sorted(PROFILES_DIR.glob("*.toml")):
+        if path.name.startswith("_"):
+            continue
+        with path.open("rb") as handle:
+            profiles.append(_profile(tomllib.load(handle)))
+    profiles.sort(key=lambda p: p.name == "generic")
+    return tuple(profiles)
+
+
+def profile_named(name: str) -> Profile:
+    for profile in load_profiles():
+        if profile.name == name:
+            return profile
+    raise KeyError(f"no meter profile named {name!r}")
+
+
+def enterprise_of(sys_object_id: str | None) -> int | None:
+    oid = (sys_object_id or "").strip().lstrip(".")
+    if not oid.startswith(ENTERPRISE_PREFIX):
+        return None
+    head = oid[len(ENTERPRISE_PREFIX) :].split(".", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def _score(profile: Profile, enterprise: int | None, sys_descr: str, others: tuple[str, ...]) -> int:
+    if profile.brand_for(sys_descr):
+        return SCORE_SYS_DESCR
+    if profile.brand_for(*others):
+        return SCORE_OTHER_TEXT
+    return SCORE_ENTERPRISE if enterprise in profile.enterprises else 0
+
+
+def match_profile(
+    sys_object_id: str | None, sys_descr: str | None, *, device_id: str = "", hr_descr: str = ""
+) -> Profile:
+    """The best profile for a device; the generic Printer-MIB profile when nothing names a vendor."""
+    enterprise = enterprise_of(sys_object_id)
+    others = (device_id or "", hr_descr or "")
+    best, best_score = profile_named("generic"), 0
+    for profile in load_profiles():
+        score = _score(profile, enterprise, sys_descr or "", others)
+        if score > best_score:
+            best, best_score = profile, score
+    return best

@@ -1,0 +1,137 @@
+"""Plain dataclasses the interpreter hands out: no Django, no behaviour beyond small conveniences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# One varbind as the agent posts it: [oid, type, value] (docs/agent-protocol.md, "Varbinds").
+Varbind = list[Any]
+
+METER_KINDS = frozenset(
+    {
+        "total",
+        "mono",
+        "color",
+        "print",
+        "print_mono",
+        "print_color",
+        "copy",
+        "copy_mono",
+        "copy_color",
+        "fax",
+        "scan",
+        "duplex",
+        "large",
+        "unclassified",
+    }
+)
+
+
+@dataclass(frozen=True)
+class OidPlan:
+    """What a `read` directive asks the agent to fetch: scalars to GET, subtrees to WALK."""
+
+    get: list[str]
+    walk: list[str]
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"get": list(self.get), "walk": list(self.walk)}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something about a read a dealer or support engineer should know; never silently dropped."""
+
+    code: str
+    message: str
+    oid: str | None = None
+
+
+@dataclass(frozen=True)
+class Meter:
+    """One page counter. `kind` is from METER_KINDS; `unclassified` keeps the device's own label."""
+
+    kind: str
+    value: int
+    oid: str
+    label: str = ""
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class Supply:
+    """A consumable. level_percent is None whenever the device did not give a real fraction."""
+
+    description: str
+    kind: str
+    colour: str | None
+    level_percent: float | None
+    level_raw: int | None
+    max_capacity: int | None
+    unit: str | None
+    level_state: str
+    oid: str
+    part_number: str | None = None
+    pages_remaining: int | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    severity: str
+    group: str
+    code: str
+    condition: str | None
+    description: str
+    oid: str
+
+
+@dataclass(frozen=True)
+class Status:
+    printer_status: str | None = None
+    device_status: str | None = None
+    conditions: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Identity:
+    manufacturer: str | None = None
+    model: str | None = None
+    serial: str | None = None
+    mac: str | None = None
+    hostname: str | None = None
+    location: str | None = None
+    contact: str | None = None
+    firmware: str | None = None
+    sys_object_id: str | None = None
+    sys_descr: str | None = None
+
+
+@dataclass(frozen=True)
+class DeviceReading:
+    profile: str
+    identity: Identity
+    meters: list[Meter]
+    supplies: list[Supply]
+    status: Status
+    alerts: list[Alert]
+    problems: list[Problem]
+
+    def meter(self, kind: str) -> Meter | None:
+        """The first meter of a kind, or None when the device does not expose it."""
+        return next((m for m in self.meters if m.kind == kind), None)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A meter value that must not enter a report as a normal number until a dealer looks at it."""
+
+    kind: str  # "reset" or "jump"
+    meter_kind: str
+    oid: str
+    previous: int
+    current: int
+    message: str
+    proposed_offset: int | None = None
+    ceiling: int | None = None

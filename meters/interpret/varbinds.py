@@ -1,0 +1,107 @@
+"""Index a device's varbinds once, then answer scalar and subtree lookups and decode values."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from typing import Any
+
+from .types import Varbind
+
+NUMERIC_TYPES = frozenset({"int", "uint", "counter32", "counter64", "timeticks"})
+COUNTER_TYPES = frozenset({"int", "uint", "counter32", "counter64"})
+EXCEPTION_TYPES = frozenset({"nosuchobject", "nosuchinstance", "endofmibview", "null"})
+
+
+def _oid_key(oid: str) -> tuple[int, ...]:
+    return tuple(map(int, oid.split(".")))
+
+
+class VarbindIndex:
+    """OID -> (type, value), plus sorted keys so a subtree is one bisect away."""
+
+    def __init__(self, varbinds: Iterable[Varbind]) -> None:
+        self._by_oid: dict[str, tuple[str, Any]] = {}
+        for vb in varbinds:
+            if isinstance(vb, (list, tuple)) and len(vb) == 3 and isinstance(vb[0], str):
+                self._by_oid[vb[0].lstrip(".")] = (str(vb[1]), vb[2])
+        self._keys = sorted((_safe_key(oid), oid) for oid in self._by_oid)
+
+    def __contains__(self, oid: str) -> bool:
+        return oid in self._by_oid
+
+    def __len__(self) -> int:
+        return len(self._by_oid)
+
+    def get(self, oid: str) -> tuple[str, Any] | None:
+        return self._by_oid.get(oid)
+
+    def subtree(self, prefix: str) -> list[tuple[str, str, str, Any]]:
+        """(suffix, oid, type, value) for every OID strictly under prefix, in OID order."""
+        key = _oid_key(prefix)
+        start = bisect.bisect_left(self._keys, (key, ""))
+        out = []
+        for full_key, oid in self._keys[start:]:
+            if full_key[: len(key)] != key:
+                break
+            if len(full_key) > len(key):
+                vtype, value = self._by_oid[oid]
+                out.append((oid[len(prefix) + 1 :], oid, vtype, value))
+        return out
+
+    def has_subtree(self, prefix: str) -> bool:
+        key = _oid_key(prefix)
+        start = bisect.bisect_left(self._keys, (key, ""))
+        return start < len(self._keys) and self._keys[start][0][: len(key)] == key
+
+    def column(self, prefix: str) -> dict[str, tuple[str, Any]]:
+        """A table column keyed by row index suffix."""
+        return {suffix: (vtype, value) for suffix, _oid, vtype, value in self.subtree(prefix)}
+
+    def integer(self, oid: str) -> int | None:
+        found = self.get(oid)
+        return as_int(found[0], found[1]) if found else None
+
+    def text(self, oid: str) -> str | None:
+        found = self.get(oid)
+        return as_text(found[0], found[1]) if found else None
+
+    def octets(self, oid: str) -> bytes | None:
+        found = self.get(oid)
+        return as_bytes(found[0], found[1]) if found else None
+
+
+def _safe_key(oid: str) -> tuple[int, ...]:
+    try:
+        return _oid_key(oid)
+    except ValueError:
+        return ()
+
+
+def as_int(vtype: str, value: Any) -> int | None:
+    if vtype in NUMERIC_TYPES and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def as_bytes(vtype: str, value: Any) -> bytes | None:
+    if vtype == "hex" and isinstance(value, str):
+        try:
+            return bytes.fromhex(value)
+        except ValueError:
+            return None
+    if vtype == "str" and isinstance(value, str):
+        return value.encode("utf-8")
+    return None
+
+
+def as_text(vtype: str, value: Any, charset: str = "utf-8") -> str | None:
+    """An octet string as text: the agent's `str` as is, `hex` decoded, NUL padding dropped."""
+    if vtype == "str" and isinstance(value, str):
+        return value
+    raw = as_bytes(vtype, value)
+    if raw is None:
+        if vtype in ("oid", "ipaddr") and isinstance(value, str):
+            return value
+        return None
+    return raw.rstrip(b"\x00").decode(charset, errors="replace")

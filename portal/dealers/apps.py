@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DealersConfig(AppConfig):
+    name = "portal.dealers"
+    label = "dealers"
+    verbose_name = "Dealers"

@@ -1,0 +1,70 @@
+"""Creating a dealer: its schema (migrated by django-tenants), its host name and its first admin."""
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django_tenants.utils import schema_context
+
+from portal.accounts.models import Role, User
+from portal.accounts.services import user_create
+from portal.dealers.models import Dealer, Domain, schema_name_for, validate_dealer_code
+
+
+class DealerExists(Exception):
+    pass
+
+
+def dealer_host(code: str) -> str:
+    return f"{code}.{settings.PORTAL_BASE_DOMAIN}"
+
+
+def public_tenant_ensure() -> Dealer:
+    """The row django-tenants keeps for the public schema (operators' admin, agent API)."""
+    tenant = Dealer.objects.filter(schema_name="public").first()
+    if tenant is None:
+        tenant = Dealer(schema_name="public", code="public", name="Meterbridge (central)")
+        tenant.auto_create_schema = False
+        tenant.save()
+    Domain.objects.get_or_create(domain=settings.PORTAL_BASE_DOMAIN, defaults={"tenant": tenant, "is_primary": True})
+    return tenant
+
+
+def dealer_create(
+    *, code: str, name: str, admin_email: str, admin_password: str, enrollment_password: str = ""
+) -> Dealer:
+    code = code.strip().lower()
+    validate_dealer_code(code)
+    if Dealer.objects.filter(code=code).exists() or Domain.objects.filter(domain=dealer_host(code)).exists():
+        raise DealerExists(f"A dealer with the code '{code}' already exists.")
+    user_create_check(admin_email, admin_password)
+    public_tenant_ensure()
+    dealer = Dealer(code=code, name=name.strip(), schema_name=schema_name_for(code))
+    dealer.set_enrollment_password(enrollment_password)
+    dealer.full_clean(exclude=["schema_name"])
+    with transaction.atomic():
+        dealer.save()  # creates and migrates the schema
+        Domain.objects.create(domain=dealer_host(code), tenant=dealer, is_primary=True)
+        with schema_context(dealer.schema_name):
+            user_create(email=admin_email, password=admin_password, role=Role.ADMIN, full_name="")
+    connection.set_schema_to_public()
+    return dealer
+
+
+def user_create_check(email: str, password: str) -> None:
+    if not email or "@" not in email:
+        raise ValidationError("The admin needs an email address.")
+    validate_password(password, user=User(email=email))
+
+
+def dealer_settings_update(
+    *, dealer: Dealer, name: str, reply_to_email: str, enrollment_password: str, disable_enrollment_password: bool
+) -> Dealer:
+    dealer.name = name.strip()
+    dealer.reply_to_email = reply_to_email
+    if disable_enrollment_password:
+        dealer.set_enrollment_password(None)
+    elif enrollment_password:
+        dealer.set_enrollment_password(enrollment_password)
+    dealer.save(update_fields=["name", "reply_to_email", "enrollment_password"])
+    return dealer

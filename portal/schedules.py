@@ -1,0 +1,7 @@
+"""Every periodic task, in one place. `manage.py sync_schedules` writes them into django-celery-beat's tables,
+where operators can change them in the admin (beat reads them from there)."""
+
+SCHEDULES = {
+    # Agents that vanish mid-directive: their work goes back to the queue for the next poll.
+    "requeue-expired-leases": {"task": "agents.tasks.requeue_expired_leases", "every_seconds": 60},
+}

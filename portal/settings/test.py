@@ -1,0 +1,19 @@
+"""The test suite: real PostgreSQL and Redis, in-memory email, fast password hashing."""
+
+from portal.settings.base import *  # noqa: F403
+from portal.settings.base import DATABASES, env
+
+# The suite's own database; the worker and web server the suite starts use it directly (MB_TEST_DB_READY).
+_test_name = env("MB_TEST_DB_NAME", "test_meterbridge")
+if env("MB_TEST_DB_READY"):
+    DATABASES["default"]["NAME"] = _test_name
+else:
+    DATABASES["default"]["TEST"] = {"NAME": _test_name}
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
