@@ -33,6 +33,18 @@ class MaybeGzipJSONParser(BaseParser):
             raw = decompress_bounded(raw, settings.AGENT_MAX_UPLOAD_BYTES)
         request.upload_size = len(raw)
         try:
-            return json.loads(raw.decode("utf-8")) if raw else {}
+            data = json.loads(raw.decode("utf-8")) if raw else {}
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(f"The body is not valid JSON: {exc}", code="bad_json") from exc
+        # PostgreSQL's jsonb cannot hold U+0000; a device's NUL-padded string must not cost the whole upload.
+        return without_nul(data) if b"\\u0000" in raw else data
+
+
+def without_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    return value

@@ -11,8 +11,10 @@ from django.utils import timezone
 from agents.choices import DirectiveKind, DirectiveStatus
 from agents.errors import AgentApiError, NotFound
 from agents.models import Agent, Directive, DirectiveResult, Site, SnmpCredential
+from portal.celery import app as celery_app
 
 MAX_LEASED_PER_POLL = 20
+INTERPRET_RESULT_TASK = "meters.tasks.interpret_result"
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,13 @@ def directive_result_store(*, agent: Agent, directive_id, idempotency_key: str, 
             _complete(directive)
     except IntegrityError:  # the same upload arrived twice at once
         return StoredResult(DirectiveResult.objects.get(agent=agent, idempotency_key=idempotency_key), True)
+    transaction.on_commit(lambda: _queue_interpretation(result))
     return StoredResult(result, duplicate=False)
+
+
+def _queue_interpretation(result: DirectiveResult) -> None:
+    # By name: agents stays independent of meters; send_task carries the dealer's schema to the worker.
+    celery_app.send_task(INTERPRET_RESULT_TASK, args=[str(result.public_id)])
 
 
 def _check_payload(directive: Directive, payload) -> None:

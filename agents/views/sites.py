@@ -6,7 +6,7 @@ from agents.choices import DirectiveKind
 from agents.forms import SiteForm
 from agents.models import Customer, Site
 from agents.services import customers as svc
-from agents.services.directives import directive_request
+from meters.services.plans import discover_directive_request, read_directive_request
 from portal.lib.views import DealerPageMixin, EditorRequiredMixin, PublicIdObjectMixin
 
 
@@ -79,6 +79,10 @@ class SiteScanNowView(EditorRequiredMixin, PublicIdObjectMixin, View):
         kind = request.POST.get("kind", DirectiveKind.DISCOVER)
         if kind not in DirectiveKind.values:
             kind = DirectiveKind.DISCOVER
-        directive_request(site=site, kind=kind, requested_by=request.user.email)
+        if kind == DirectiveKind.DISCOVER:
+            discover_directive_request(site=site, requested_by=request.user.email)
+        elif read_directive_request(site=site, kind=kind, requested_by=request.user.email) is None:
+            messages.info(request, "No monitored devices to read yet: run a discovery first.")
+            return redirect("site-detail", public_id=site.public_id)
         messages.success(request, f"{DirectiveKind(kind).label} queued; the agent picks it up at its next poll.")
         return redirect("site-detail", public_id=site.public_id)

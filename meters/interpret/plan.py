@@ -80,5 +80,9 @@ def status_plan_for(
 ) -> OidPlan:
     """The smaller plan of a `status` directive: status, alerts and console text only."""
     profile = match_profile(sys_object_id, sys_descr, device_id=device_id, hr_descr=hr_descr)
+    return status_plan_for_profile(profile)
+
+
+def status_plan_for_profile(profile: Profile) -> OidPlan:
     console = [s.oid for s in profile.console]
     return OidPlan(get=_dedupe([mib.SYS_OBJECT_ID, *console]), walk=list(STATUS_WALKS))

@@ -46,6 +46,7 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "portal.accounts",
     "agents",
+    "meters",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -178,3 +178,14 @@ def test_openapi_schema_documents_the_agent_api(db, client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert {"/agent/v1/enroll", "/agent/v1/heartbeat", "/agent/v1/directives"} <= set(schema["paths"])
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_nul_characters_in_an_upload_are_stored_replaced_not_lost(acme, client):
+    agent, token = make_agent()
+    directive = directive_request(site=agent.site, kind="read", params={"devices": []})
+    body = {"kind": "read", "devices": [{"device_id": "x", "varbinds": [["1.3.6.1.2.1.1.5.0", "str", "pr\x00inter"]]}]}
+    response = post_json(client, f"/agent/v1/directives/{directive.public_id}/result", body, token=token,
+                         gzip_body=True, HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))  # fmt: skip
+    assert response.status_code == 200, response.content
+    stored = DirectiveResult.objects.get(directive=directive).payload
+    assert stored["devices"][0]["varbinds"][0][2] == "pr\ufffdinter"

@@ -12,6 +12,7 @@ from django_tenants.utils import tenant_context
 from agents.services.directives import directive_request
 from agents.services.keys import license_key_generate
 from portal.accounts.services import api_token_create
+from tests.meters.ingest_support import LIFE_COUNT, discover, hours_ago, read, set_value
 from tests.support.factories import make_agent, make_site
 from tests.support.personas import client_for
 
@@ -32,14 +33,26 @@ def acme_objects(acme):
     agent, agent_token = make_agent(site=make_site(customer_name="Acme Secret Customer"))
     key, _ = license_key_generate(site=agent.site)
     directive = directive_request(site=agent.site, kind="read", params={"devices": []})
+    device = discover(agent, "konica_c250i", "10.9.9.9")
+    read(agent, device, "konica_c250i", at=hours_ago(2), edit=set_value(LIFE_COUNT, 5_000))
+    read(agent, device, "konica_c250i", at=hours_ago(1), edit=set_value(LIFE_COUNT, 5))
     return {"agent": agent, "site": agent.site, "customer": agent.site.customer, "key": key, "user": acme.admin,
-            "directive": directive, "agent_token": agent_token}  # fmt: skip
+            "directive": directive, "agent_token": agent_token, "device": device,
+            "flag": device.flags.get()}  # fmt: skip
 
 
 def object_for(route: str, name: str, objects) -> object | None:
     if "<" not in route or "format" in route:
         return None
-    for word, obj in (("customer", "customer"), ("site", "site"), ("key", "key"), ("agent", "agent"), ("user", "user")):
+    words = (
+        ("meter-flag", "flag"),
+        ("device", "device"),
+        ("customer", "customer"),
+        ("site", "site"),
+        ("key", "key"),
+    )
+    words += ("agent", "agent"), ("user", "user")
+    for word, obj in words:
         if word in name or word in route:
             return objects[obj]
     raise AssertionError(f"no dealer-A object to fill {route} ({name}): extend object_for")
@@ -71,11 +84,12 @@ def test_dealer_b_staff_get_404_for_every_dealer_a_object_url(acme_objects, beta
 def test_dealer_b_lists_never_show_dealer_a_rows(acme_objects, beta):
     client = client_for(beta, beta.admin)
     for url in ("/", "/customers/?show=all", "/agents/", "/api/v1/customers/", "/api/v1/sites/", "/api/v1/agents/",
-                "/api/v1/license-keys/"):  # fmt: skip
+                "/api/v1/license-keys/", "/api/v1/devices/", "/api/v1/meter-flags/?state=all"):  # fmt: skip
         response = client.get(url)
         assert response.status_code == 200, url
         body = response.content.decode()
         assert "Acme Secret Customer" not in body and str(acme_objects["site"].public_id) not in body, url
+        assert acme_objects["device"].serial not in body, url
 
 
 def test_dealer_b_session_cookie_is_worth_nothing_at_dealer_a_host(acme_objects, acme, beta):

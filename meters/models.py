@@ -1,0 +1,187 @@
+"""The fleet: devices, their meter reads, supplies, alerts and lifecycle events."""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from agents.models import DirectiveResult, Site, SnmpCredential
+from meters.choices import EventKind, FlagState, Lifecycle
+
+
+class Device(models.Model):
+    """A printer or MFP, identified by its serial (its MAC when it has none) within the dealer."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="devices")
+    identity_key = models.CharField(max_length=120, unique=True)
+    serial = models.CharField(max_length=64, blank=True)
+    mac = models.CharField(max_length=17, blank=True)
+    manufacturer = models.CharField(max_length=64, blank=True)
+    model = models.CharField(max_length=128, blank=True)
+    hostname = models.CharField(max_length=128, blank=True)
+    location = models.CharField(max_length=255, blank=True)
+    contact = models.CharField(max_length=255, blank=True)
+    firmware = models.CharField(max_length=128, blank=True)
+    sys_object_id = models.CharField(max_length=128, blank=True)
+    sys_descr = models.TextField(blank=True)
+    profile = models.CharField(max_length=32, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    port = models.PositiveIntegerField(default=161)
+    credential = models.ForeignKey(SnmpCredential, null=True, blank=True, on_delete=models.SET_NULL)
+    is_monitored = models.BooleanField(default=True, help_text="Read meters and include in reports.")
+    lifecycle = models.CharField(max_length=16, choices=Lifecycle.choices, default=Lifecycle.ACTIVE)
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    last_read_at = models.DateTimeField(null=True, blank=True)
+    # The latest good counters, kept on the row so lists and dashboards need no per-device subquery.
+    latest_total = models.BigIntegerField(null=True, blank=True)
+    latest_mono = models.BigIntegerField(null=True, blank=True)
+    latest_color = models.BigIntegerField(null=True, blank=True)
+    lowest_supply_percent = models.FloatField(null=True, blank=True)
+    status_text = models.CharField(max_length=64, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["site", "model", "serial"]
+        indexes = [
+            models.Index(fields=["site", "lifecycle"]),
+            models.Index(fields=["last_read_at"]),
+            models.Index(fields=["manufacturer"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model or 'Printer'} {self.serial or self.mac or self.ip}"
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(part for part in (self.manufacturer, self.model) if part) or "Unknown printer"
+
+
+class DeviceEvent(models.Model):
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    at = models.DateTimeField()
+    details = models.JSONField(default=dict, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["kind", "notified_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.device_id} at {self.at:%Y-%m-%d}"
+
+
+class MeterRead(models.Model):
+    """One successful read of a device's counters. `values` has every meter kind the device exposed."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="reads")
+    result = models.ForeignKey(DirectiveResult, null=True, blank=True, on_delete=models.SET_NULL)
+    read_at = models.DateTimeField()
+    total = models.BigIntegerField(null=True, blank=True)
+    mono = models.BigIntegerField(null=True, blank=True)
+    color = models.BigIntegerField(null=True, blank=True)
+    values = models.JSONField(default=dict)  # kind -> pages
+    sources = models.JSONField(default=dict)  # kind -> the OID it came from
+    supply_levels = models.JSONField(default=dict)  # supply key -> percent, for days-to-empty forecasts
+    is_flagged = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-read_at"]
+        indexes = [models.Index(fields=["device", "-read_at"])]
+        constraints = [models.UniqueConstraint(fields=["device", "read_at"], name="one_read_per_device_instant")]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} @ {self.read_at:%Y-%m-%d %H:%M}: {self.total}"
+
+
+class MeterFlag(models.Model):
+    """A counter that went backwards (reset, board swap) or jumped implausibly: held until a dealer decides."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="flags")
+    read = models.ForeignKey(MeterRead, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(max_length=16)  # reset | jump
+    meter_kind = models.CharField(max_length=32)
+    oid = models.CharField(max_length=128)
+    previous = models.BigIntegerField()
+    current = models.BigIntegerField()
+    proposed_offset = models.BigIntegerField(null=True, blank=True)
+    message = models.TextField()
+    state = models.CharField(max_length=16, choices=FlagState.choices, default=FlagState.OPEN)
+    resolved_by = models.CharField(max_length=254, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-read__read_at"]
+        indexes = [models.Index(fields=["device", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.meter_kind} on {self.device_id}"
+
+
+class MeterOffset(models.Model):
+    """An accepted offset: added to a meter kind's raw value from `since` on (after a reset or board swap)."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="offsets")
+    meter_kind = models.CharField(max_length=32)
+    offset = models.BigIntegerField()
+    since = models.DateTimeField()
+    flag = models.OneToOneField(MeterFlag, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["since"]
+
+    def __str__(self) -> str:
+        return f"+{self.offset} {self.meter_kind} since {self.since:%Y-%m-%d}"
+
+
+class Supply(models.Model):
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="supplies")
+    key = models.CharField(max_length=160)  # stable per device: the OID of its level
+    description = models.CharField(max_length=255)
+    kind = models.CharField(max_length=32)
+    colour = models.CharField(max_length=32, blank=True)
+    level_percent = models.FloatField(null=True, blank=True)
+    level_raw = models.IntegerField(null=True, blank=True)
+    max_capacity = models.IntegerField(null=True, blank=True)
+    unit = models.CharField(max_length=32, blank=True)
+    level_state = models.CharField(max_length=32, blank=True)
+    part_number = models.CharField(max_length=64, blank=True)
+    pages_remaining = models.IntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["device", "kind", "colour", "description"]
+        constraints = [models.UniqueConstraint(fields=["device", "key"], name="one_supply_per_key")]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class Alert(models.Model):
+    """A condition a device reported (alert table or error-state bits): open until a read no longer shows it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="alerts")
+    code = models.CharField(max_length=64)  # e.g. toner_low, jam, door_open, service_requested
+    severity = models.CharField(max_length=16)
+    description = models.CharField(max_length=255)
+    source = models.CharField(max_length=16)  # alert_table | error_state | supply
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    cleared_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-first_seen_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "code"], condition=Q(cleared_at__isnull=True), name="one_open_alert_per_code"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} on {self.device_id}"

@@ -1,0 +1,140 @@
+"""Raw directive results in, fleet rows out. Called by the worker, and by `reinterpret` for stored results."""
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from agents.choices import DirectiveKind, ResultStatus
+from agents.models import DirectiveResult
+from meters.interpret import identify, interpret
+from meters.interpret.identity import read_identity
+from meters.interpret.varbinds import VarbindIndex
+from meters.models import Device
+from meters.services.devices import Sighting, device_for_reading, device_sighted
+from meters.services.plans import read_directive_request
+from meters.services.reads import reading_record
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestSummary:
+    devices: int = 0
+    new_devices: list[str] = field(default_factory=list)
+    reads: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def result_interpret(*, result: DirectiveResult) -> IngestSummary:
+    """Interprets one stored result; per-device problems are recorded, never raised."""
+    kind = result.directive.kind
+    payload = result.payload if isinstance(result.payload, dict) else {}
+    summary = discovery_ingest(result, payload) if kind == DirectiveKind.DISCOVER else reads_ingest(result, payload)
+    result.status = ResultStatus.INTERPRETED
+    result.interpreted_at = timezone.now()
+    result.error = "\n".join(summary.errors)[:5000]
+    result.save(update_fields=["status", "interpreted_at", "error"])
+    return summary
+
+
+def result_time(result: DirectiveResult, payload: dict) -> datetime:
+    """When the agent read the devices (its finished_at), not when the upload arrived (it may be late)."""
+    stamp = parse_datetime(str(payload.get("finished_at") or ""))
+    if stamp is None or stamp.tzinfo is None or stamp > result.received_at:
+        return result.received_at
+    return stamp
+
+
+def discovery_ingest(result: DirectiveResult, payload: dict) -> IngestSummary:
+    summary = IngestSummary()
+    site, at = result.directive.site, result_time(result, payload)
+    credentials = set(site.snmp_credentials.values_list("pk", flat=True))
+    for entry in _entries(payload, summary):
+        if not entry.get("is_printer", True):
+            continue
+        try:
+            device, is_new = device_sighted(_sighting(site, entry, at, credentials))
+        except (TypeError, ValueError, KeyError) as exc:
+            summary.errors.append(f"{entry.get('ip')}: {exc}")
+            continue
+        summary.devices += 1
+        if is_new:
+            summary.new_devices.append(str(device.public_id))
+    if summary.devices:
+        # Meters for what was found, at once: a dealer should not wait for the next read window.
+        transaction.on_commit(lambda: read_directive_request(site=site, requested_by="discovery"))
+    return summary
+
+
+def _entries(payload: dict, summary: IngestSummary) -> list[dict]:
+    entries = payload.get("devices") or []
+    if not isinstance(entries, list):
+        summary.errors.append("'devices' is not a list")
+        return []
+    return [entry for entry in entries if isinstance(entry, dict)]
+
+
+def _sighting(site, entry: dict, at: datetime, credentials: set[int]) -> Sighting:
+    varbinds = entry.get("varbinds") or []
+    index = VarbindIndex(varbinds)
+    profile = identify(index)
+    identity = read_identity(index, profile, [])
+    return Sighting(
+        site=site, identity=identity, ip=entry.get("ip") or None, port=int(entry.get("port") or 161),
+        profile=profile.name, credential_id=_credential_pk(entry.get("credential_id"), credentials), at=at,
+    )  # fmt: skip
+
+
+def _credential_pk(ident, credentials: set[int]) -> int | None:
+    """The site credential the agent says answered; an id that is not one of the site's is ignored."""
+    text = str(ident or "")
+    pk = int(text[1:]) if text.startswith("c") and text[1:].isdigit() else None
+    return pk if pk in credentials else None
+
+
+def reads_ingest(result: DirectiveResult, payload: dict) -> IngestSummary:
+    summary = IngestSummary()
+    at = result_time(result, payload)
+    entries = _entries(payload, summary)
+    ids = [entry.get("device_id") for entry in entries]
+    devices = Device.objects.filter(site=result.directive.site, public_id__in=[i for i in ids if _is_uuid(i)])
+    by_id = {str(device.public_id): device for device in devices}
+    for entry in entries:
+        device = by_id.get(str(entry.get("device_id")))
+        if device is None:
+            summary.errors.append(f"unknown device {entry.get('device_id')!r}")
+            continue
+        _ingest_one(device, entry, at, result, summary)
+    return summary
+
+
+def _ingest_one(device: Device, entry: dict, at: datetime, result, summary: IngestSummary) -> None:
+    summary.devices += 1
+    if not entry.get("ok", True):
+        error = entry.get("error") or {}
+        summary.errors.append(f"{device.ip}: {error.get('code', 'error')}: {error.get('message', '')}"[:300])
+        Device.objects.filter(pk=device.pk).update(problems=[{"code": "read_failed", "message": str(error)[:300]}])
+        if not entry.get("varbinds"):
+            return
+    try:
+        reading = interpret(entry.get("varbinds") or [], device.profile or None)
+    except Exception as exc:
+        log.exception("interpreting device %s failed", device.public_id)
+        summary.errors.append(f"{device.ip}: could not interpret: {exc}"[:300])
+        return
+    device = device_for_reading(device, reading.identity, reading.profile, at)
+    if reading_record(device=device, reading=reading, at=at, result=result) is not None:
+        summary.reads += 1
+
+
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
