@@ -9,7 +9,7 @@ SERVICES_DIR := var/services
 # Service URLs come from deploy/bin/ensure-services (existing servers if they answer, else its own).
 WITH_SERVICES = set -a && . $(SERVICES_DIR)/env && set +a &&
 
-.PHONY: demo demo-stop test lint format check services venv agent bench clean
+.PHONY: demo demo-stop test lint format check services browser venv agent bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || deploy/bin/ensure-system-packages >/dev/null
@@ -34,9 +34,12 @@ format: $(STAMP)
 check: services
 	$(WITH_SERVICES) DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python manage.py check --fail-level WARNING
 	$(WITH_SERVICES) DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/mypy meters/interpret
+	$(BIN)/mypy agent_client meters/interpret
 
-test: lint check
+browser:
+	@deploy/bin/ensure-browser >/dev/null
+
+test: lint check browser
 	$(WITH_SERVICES) $(BIN)/pytest $(PYTEST_ARGS)
 
 demo: services

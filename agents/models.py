@@ -60,6 +60,12 @@ class Site(models.Model):
     scan_exclusions = models.TextField(blank=True, help_text="Addresses or CIDRs never to probe, one per line.")
     scan_rate_limit = models.PositiveIntegerField(default=0, help_text="SNMP packets per second; 0 means no limit.")
     snmp_port = models.PositiveIntegerField(default=161)
+    # Empty / null: the dealer's defaults. The next_* times are in UTC, computed in the site's zone.
+    discovery_weekdays = ArrayField(models.PositiveSmallIntegerField(), default=list, blank=True)
+    discovery_hour = models.PositiveSmallIntegerField(null=True, blank=True)
+    next_discovery_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    next_read_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    next_status_at = models.DateTimeField(null=True, blank=True, db_index=True)
     needs_confirmation = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     archived_at = models.DateTimeField(null=True, blank=True)

@@ -5,6 +5,7 @@ exactly those. Logs go beside them.
 """
 
 import argparse
+import contextlib
 import os
 import secrets
 import signal
@@ -21,7 +22,7 @@ ADMIN_EMAIL = "admin@demo.example"
 WEB_PORT = int(os.environ.get("PORTAL_PORT", "8000"))
 FLEET_PORT = int(os.environ.get("MB_DEMO_SNMP_PORT", "1161"))
 FLEET_SIZE = int(os.environ.get("MB_DEMO_FLEET_SIZE", "24"))
-FLEET_BASE = os.environ.get("MB_DEMO_FLEET_BASE", "127.0.1.1")
+FLEET_BASE = os.environ.get("MB_DEMO_FLEET_BASE", "127.0.1.0")
 
 
 def demo_env() -> dict[str, str]:
@@ -68,10 +69,16 @@ def stop_all() -> None:
     for pid_file in sorted(STATE.glob("*.pid")):
         pid = int(pid_file.read_text() or 0)
         if pid and _alive(pid):
-            os.killpg(pid, signal.SIGTERM)
+            _signal(pid, signal.SIGTERM)
             _wait_gone(pid)
             print(f"stopped {pid_file.stem} (pid {pid})")
         pid_file.unlink()
+
+
+def _signal(pid: int, sig: int) -> None:
+    """The whole process group where we started one (web, worker, beat, agent), else the process (fleet)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, sig) if os.getpgid(pid) == pid else os.kill(pid, sig)
 
 
 def _wait_gone(pid: int, timeout: float = 10) -> None:
@@ -79,7 +86,7 @@ def _wait_gone(pid: int, timeout: float = 10) -> None:
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
     if _alive(pid):
-        os.killpg(pid, signal.SIGKILL)
+        _signal(pid, signal.SIGKILL)
 
 
 def admin_password() -> str:
@@ -114,12 +121,43 @@ def start_portal() -> None:
                    stdout=subprocess.DEVNULL)  # fmt: skip
 
 
+def start_fleet() -> None:
+    """Simulated printers, one per loopback address, from recordings our own generator writes."""
+    fleet_dir = STATE / "fleet"
+    fleet = [sys.executable, str(ROOT / "deploy/demo/fleet.py")]
+    if not (fleet_dir / "fleet.json").exists():
+        subprocess.run([*fleet, "generate", "--out", str(fleet_dir), "--count", str(FLEET_SIZE),
+                        "--base-address", FLEET_BASE], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    pid_file = STATE / "fleet.pid"
+    if pid_file.exists() and _alive(int(pid_file.read_text() or 0)):
+        print("  fleet: already running")
+        return
+    subprocess.run([*fleet, "serve", "--data", str(fleet_dir), "--port", str(FLEET_PORT), "--count", str(FLEET_SIZE),
+                    "--pid-file", str(pid_file), "--log-file", str(STATE / "fleet.log")], check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+    print(f"  fleet: {FLEET_SIZE} simulated printers from {FLEET_BASE} on UDP port {FLEET_PORT}")
+
+
+def start_agent() -> None:
+    """A real agent, enrolled with a fresh key for the demo site the first time."""
+    config = STATE / "agent.toml"
+    agent = [str(BIN / "meterbridge-agent"), "--config", str(config)]
+    agent_env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO")}
+    if not config.exists():
+        network = f"{FLEET_BASE.rsplit('.', 1)[0]}.0/{32 - (FLEET_SIZE + 2).bit_length()}"
+        key = manage("demo_site", "--targets", network, "--port", str(FLEET_PORT), capture=True).strip()
+        subprocess.run([*agent, "enroll", "--portal", f"http://127.0.0.1:{WEB_PORT}", "--key", "-"], input=key,
+                       text=True, check=True, env=agent_env, stdout=subprocess.DEVNULL)  # fmt: skip
+    start("agent", [*agent, "run"], env=agent_env)
+
+
 def print_sign_in() -> None:
     print()
     print("Meterbridge demo is running.")
     print(f"  Sign in:   http://{DEALER}.localhost:{WEB_PORT}/   as {ADMIN_EMAIL} / {admin_password()}")
     print(f"  Operators: http://localhost:{WEB_PORT}/admin/  (python manage.py createsuperuser)")
     print(f"  Agent API: http://127.0.0.1:{WEB_PORT}/agent/v1/  (docs at /api/docs/)")
+    print(f"  Fleet:     {FLEET_SIZE} simulated printers; an agent reads them (devices appear within a minute)")
     print("  Emails:    var/mail/   Logs: var/demo/")
     print("  Stop:      make demo-stop")
 
@@ -134,6 +172,9 @@ def main() -> None:
         return
     prepare_database()
     start_portal()
+    print("Starting the simulated fleet and the agent…")
+    start_fleet()
+    start_agent()
     print_sign_in()
 
 

@@ -4,6 +4,12 @@ where operators can change them in the admin (beat reads them from there)."""
 SCHEDULES = {
     # Agents that vanish mid-directive: their work goes back to the queue for the next poll.
     "requeue-expired-leases": {"task": "agents.tasks.requeue_expired_leases", "every_seconds": 60},
+    # Discovery (Mon/Thu afternoon), meter reads (3x a day) and status scans, each in the site's own time zone.
+    "site-directives": {"task": "meters.tasks.dispatch_due_directives", "every_seconds": 300},
+    # Scheduled meter reports (weekly, monthly, after each read window), in the customer's time zone.
+    "reports": {"task": "reports.tasks.dispatch_due_reports", "every_seconds": 300},
+    # Toner and service alert emails: one per new condition, one when it clears.
+    "alert-emails": {"task": "reports.tasks.dispatch_alert_emails", "every_seconds": 120},
     # Devices with no read for 7 days go stale (pink in reports); after 42 they leave reports.
     "device-lifecycles": {"task": "meters.tasks.update_device_lifecycles", "every_seconds": 6 * 3600},
 }

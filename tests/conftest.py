@@ -3,6 +3,7 @@
 pytest_plugins = [
     "tests.support.paths",
     "tests.support.snmprec",
+    "tests.support.snmpsim",
     "tests.support.personas",
     "tests.support.live",
 ]

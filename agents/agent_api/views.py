@@ -15,6 +15,7 @@ from agents.agent_api.authentication import AgentTokenAuthentication
 from agents.agent_api.parsers import MaybeGzipJSONParser
 from agents.errors import AgentApiError, CredentialRejected
 from agents.services import directives, enrolment
+from meters.services.plans import discover_directive_request
 
 IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
 ERRORS = {code: OpenApiResponse(s.ErrorSerializer) for code in (400, 401, 404, 413)}
@@ -64,6 +65,8 @@ class EnrollView(AgentView):
             ip=self.client_ip(),
         )
         site, dealer = enrolled.agent.site, connection.tenant
+        # A new agent scans at once; waiting for Monday's discovery would leave the dealer looking at nothing.
+        discover_directive_request(site=site, requested_by="enrolment")
         body = {
             "agent_id": enrolled.agent.public_id,
             "token": enrolled.token,

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from agents.api import serializers as s
@@ -10,6 +11,7 @@ from agents.models import Agent, Customer, LicenseKey, Site
 from agents.services import customers as svc
 from agents.services.enrolment import agent_revoke
 from agents.services.keys import license_key_generate, license_key_revoke
+from reports.services.runs import report_run_request
 
 
 class CustomerViewSet(viewsets.ModelViewSet):
@@ -31,6 +33,15 @@ class CustomerViewSet(viewsets.ModelViewSet):
     def destroy(self, request, *args, **kwargs):
         svc.customer_archive(customer=self.get_object())
         return Response(status=204)
+
+    @extend_schema(request=None, responses={202: dict}, description="Build the meter report now and email it.")
+    @action(detail=True, methods=["post"], url_path="email-report")
+    def email_report(self, request, public_id=None):
+        customer = self.get_object()
+        if not customer.report_emails:
+            raise ValidationError({"report_emails": "The customer has no report recipients."})
+        run = report_run_request(customer=customer, requested_by=request.user.email)
+        return Response({"report_id": str(run.public_id), "status": run.status}, status=202)
 
 
 class SiteViewSet(viewsets.ModelViewSet):

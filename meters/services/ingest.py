@@ -18,8 +18,10 @@ from meters.models import Device
 from meters.services.devices import Sighting, device_for_reading, device_sighted
 from meters.services.plans import read_directive_request
 from meters.services.reads import reading_record
+from portal.celery import app as celery_app
 
 log = logging.getLogger(__name__)
+NOTIFY_NEW_DEVICES_TASK = "reports.tasks.notify_new_devices"
 
 
 @dataclass
@@ -68,6 +70,9 @@ def discovery_ingest(result: DirectiveResult, payload: dict) -> IngestSummary:
     if summary.devices:
         # Meters for what was found, at once: a dealer should not wait for the next read window.
         transaction.on_commit(lambda: read_directive_request(site=site, requested_by="discovery"))
+    if summary.new_devices:
+        args = [str(result.public_id), summary.new_devices]
+        transaction.on_commit(lambda: celery_app.send_task(NOTIFY_NEW_DEVICES_TASK, args=args))
     return summary
 
 

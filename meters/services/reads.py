@@ -6,7 +6,7 @@ never becomes the device's latest count until a dealer accepts an offset or dism
 
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from meters.interpret import DeviceReading, Meter, validate_read
@@ -15,6 +15,7 @@ from meters.services.devices import device_mark_read
 
 # Supply kinds whose level a "lowest supply" figure on the device row should consider.
 CONSUMABLE_KINDS = {"toner", "ink", "drum", "developer"}
+SUPPLY_LOW_PREFIX = "supply_low:"
 
 
 def reading_record(*, device: Device, reading: DeviceReading, at: datetime, result=None) -> MeterRead | None:
@@ -92,9 +93,22 @@ def _store_supplies(device: Device, reading: DeviceReading, at: datetime) -> Non
     device.supplies.exclude(key__in=[row.key for row in rows]).delete()
 
 
+def _supply_conditions(reading: DeviceReading) -> dict[str, tuple[str, str, str]]:
+    """Toner at or under the dealer's threshold; only real percentages count ("some remaining" never does)."""
+    threshold = getattr(connection.tenant, "toner_alert_percent", 15)
+    conditions = {}
+    for supply in reading.supplies:
+        level = supply.level_percent
+        if supply.kind in CONSUMABLE_KINDS - {"drum"} and level is not None and level <= threshold:
+            name = (supply.colour or supply.description or supply.kind).lower()
+            text = f"{supply.description} low ({level:.0f} %)"
+            conditions[f"{SUPPLY_LOW_PREFIX}{name}"[:64]] = ("warning", text, "supply")
+    return conditions
+
+
 def _reported_conditions(reading: DeviceReading) -> dict[str, tuple[str, str, str]]:
     """code -> (severity, description, source) for every condition this read reports."""
-    conditions: dict[str, tuple[str, str, str]] = {}
+    conditions: dict[str, tuple[str, str, str]] = _supply_conditions(reading)
     for condition in reading.status.conditions:
         conditions[condition] = ("warning", condition.replace("_", " "), "error_state")
     for alert in reading.alerts:

@@ -1,7 +1,11 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from agents.forms import EmailListField
 from portal.accounts.models import Role, User
+
+WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+HOURS = [(h, f"{h:02d}:00") for h in range(24)]
 
 
 class SignInForm(AuthenticationForm):
@@ -40,3 +44,19 @@ class DealerSettingsForm(forms.Form):
         help_text="For 'Get License Key' at a customer's PC. Leave empty to keep it; it is stored hashed.",
     )
     disable_enrollment_password = forms.BooleanField(required=False, label="Turn 'Get License Key' off")
+    phone = forms.CharField(max_length=50, required=False, help_text="Signs the emails your customers get.")
+    notification_emails = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Who gets new-device and toner/service alert emails (and report copies), one per line.",
+    )  # fmt: skip
+    toner_alert_percent = forms.IntegerField(min_value=1, max_value=90, help_text="Toner at or below this is low.")
+    discovery_weekdays = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple, help_text="Network discovery, site time."
+    )
+    discovery_hour = forms.TypedChoiceField(choices=HOURS, coerce=int)
+    read_hours = forms.TypedMultipleChoiceField(choices=HOURS, coerce=int, help_text="Meter reads, site time.")
+    status_interval_minutes = forms.IntegerField(min_value=5, max_value=1440, label="Status scan every (minutes)")
+
+    def clean_notification_emails(self):
+        field = EmailListField(required=False)
+        return field.clean(self.cleaned_data.get("notification_emails", ""))

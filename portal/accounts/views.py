@@ -87,7 +87,10 @@ class DealerSettingsView(AdminRequiredMixin, FormView):
 
     def get_initial(self):
         dealer = connection.tenant
-        return {"name": dealer.name, "reply_to_email": dealer.reply_to_email}
+        fields = ["name", "reply_to_email", "phone", "toner_alert_percent", "discovery_weekdays", "discovery_hour",
+                  "read_hours", "status_interval_minutes"]  # fmt: skip
+        initial = {field: getattr(dealer, field) for field in fields}
+        return {**initial, "notification_emails": "\n".join(dealer.notification_emails)}
 
     def form_valid(self, form):
         dealer_settings_update(dealer=connection.tenant, **form.cleaned_data)

@@ -3,6 +3,7 @@
 import re
 
 from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
@@ -25,6 +26,14 @@ def schema_name_for(code: str) -> str:
     return "d_" + code.replace("-", "_")
 
 
+def default_discovery_weekdays() -> list[int]:
+    return [0, 3]  # Monday and Thursday, as the seed products do
+
+
+def default_read_hours() -> list[int]:
+    return [7, 12, 17]
+
+
 class Dealer(TenantMixin):
     code = models.CharField(max_length=32, unique=True, validators=[validate_dealer_code])
     name = models.CharField(max_length=200)
@@ -33,6 +42,15 @@ class Dealer(TenantMixin):
     # "Get License Key" at a customer's PC: dealer code + this password (hashed like a user password).
     enrollment_password = models.CharField(max_length=256, blank=True)
     reply_to_email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    # Schedules every site inherits unless it overrides them (local time of each site).
+    discovery_weekdays = ArrayField(models.PositiveSmallIntegerField(), default=default_discovery_weekdays)
+    discovery_hour = models.PositiveSmallIntegerField(default=14)
+    read_hours = ArrayField(models.PositiveSmallIntegerField(), default=default_read_hours)
+    status_interval_minutes = models.PositiveIntegerField(default=60)
+    # Alerts: who hears about them, and when toner counts as low.
+    notification_emails = ArrayField(models.EmailField(), default=list, blank=True)
+    toner_alert_percent = models.PositiveSmallIntegerField(default=15)
 
     auto_create_schema = True
     auto_drop_schema = False

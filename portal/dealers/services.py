@@ -57,14 +57,20 @@ def user_create_check(email: str, password: str) -> None:
     validate_password(password, user=User(email=email))
 
 
+SETTINGS_FIELDS = ("name", "reply_to_email", "phone", "notification_emails", "toner_alert_percent",
+                   "discovery_weekdays", "discovery_hour", "read_hours", "status_interval_minutes")  # fmt: skip
+
+
 def dealer_settings_update(
-    *, dealer: Dealer, name: str, reply_to_email: str, enrollment_password: str, disable_enrollment_password: bool
+    *, dealer: Dealer, enrollment_password: str = "", disable_enrollment_password: bool = False, **fields
 ) -> Dealer:
-    dealer.name = name.strip()
-    dealer.reply_to_email = reply_to_email
+    """Saves the dealer's settings; changed schedules take effect at each site's next due time."""
+    for field in SETTINGS_FIELDS:
+        if field in fields:
+            setattr(dealer, field, fields[field].strip() if isinstance(fields[field], str) else fields[field])
     if disable_enrollment_password:
         dealer.set_enrollment_password(None)
     elif enrollment_password:
         dealer.set_enrollment_password(enrollment_password)
-    dealer.save(update_fields=["name", "reply_to_email", "enrollment_password"])
+    dealer.save(update_fields=[*SETTINGS_FIELDS, "enrollment_password"])
     return dealer

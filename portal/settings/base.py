@@ -47,6 +47,7 @@ TENANT_APPS = [
     "portal.accounts",
     "agents",
     "meters",
+    "reports",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

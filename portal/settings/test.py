@@ -1,10 +1,13 @@
 """The test suite: real PostgreSQL and Redis, in-memory email, fast password hashing."""
 
+import os
+
 from portal.settings.base import *  # noqa: F403
 from portal.settings.base import DATABASES, env
 
-# The suite's own database; the worker and web server the suite starts use it directly (MB_TEST_DB_READY).
-_test_name = env("MB_TEST_DB_NAME", "test_meterbridge")
+# The suite's own database, one per run (two runs on one machine must not drop each other's); the worker and
+# web server the suite starts are told its name and use it directly (MB_TEST_DB_READY).
+_test_name = env("MB_TEST_DB_NAME", f"test_meterbridge_{os.getpid()}")
 if env("MB_TEST_DB_READY"):
     DATABASES["default"]["NAME"] = _test_name
 else:

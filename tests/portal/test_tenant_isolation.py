@@ -12,6 +12,9 @@ from django_tenants.utils import tenant_context
 from agents.services.directives import directive_request
 from agents.services.keys import license_key_generate
 from portal.accounts.services import api_token_create
+from reports.models import ReportSchedule
+from reports.services.runs import report_run_request
+from reports.services.schedules import schedule_save
 from tests.meters.ingest_support import LIFE_COUNT, discover, hours_ago, read, set_value
 from tests.support.factories import make_agent, make_site
 from tests.support.personas import client_for
@@ -36,7 +39,10 @@ def acme_objects(acme):
     device = discover(agent, "konica_c250i", "10.9.9.9")
     read(agent, device, "konica_c250i", at=hours_ago(2), edit=set_value(LIFE_COUNT, 5_000))
     read(agent, device, "konica_c250i", at=hours_ago(1), edit=set_value(LIFE_COUNT, 5))
+    schedule = schedule_save(schedule=ReportSchedule(customer=agent.site.customer))
+    run = report_run_request(customer=agent.site.customer, requested_by="test")
     return {"agent": agent, "site": agent.site, "customer": agent.site.customer, "key": key, "user": acme.admin,
+            "schedule": schedule, "report": run,
             "directive": directive, "agent_token": agent_token, "device": device,
             "flag": device.flags.get()}  # fmt: skip
 
@@ -45,7 +51,10 @@ def object_for(route: str, name: str, objects) -> object | None:
     if "<" not in route or "format" in route:
         return None
     words = (
+        ("report", "report"),
+        ("schedule", "customer"),
         ("meter-flag", "flag"),
+        ("flag", "flag"),
         ("device", "device"),
         ("customer", "customer"),
         ("site", "site"),
@@ -58,10 +67,18 @@ def object_for(route: str, name: str, objects) -> object | None:
     raise AssertionError(f"no dealer-A object to fill {route} ({name}): extend object_for")
 
 
-def concrete(route: str, obj) -> str:
+NAMED = {"customer_id": "customer", "schedule_id": "schedule", "directive_id": "directive"}
+
+
+def concrete(route: str, obj, objects) -> str:
     """`customers/<uuid:public_id>/` -> `/customers/<A's uuid>/` (regex routes from DRF's router too)."""
-    text = re.sub(r"\(\?P<[^>]+>[^)]+\)", str(obj.public_id), route)
-    text = re.sub(r"<[^>]+>", str(obj.public_id), text)
+
+    def fill(match) -> str:
+        name = match.group("name")
+        return str((objects[NAMED[name]] if name in NAMED else obj).public_id)
+
+    text = re.sub(r"\(\?P<(?P<name>[^>]+)>[^)]+\)", fill, route)
+    text = re.sub(r"<(?:[^:>]+:)?(?P<name>[^>]+)>", fill, text)
     return "/" + text.replace("^", "").replace("$", "")
 
 
@@ -72,7 +89,7 @@ def test_dealer_b_staff_get_404_for_every_dealer_a_object_url(acme_objects, beta
         obj = object_for(route, name, acme_objects)
         if obj is None:
             continue
-        url = concrete(route, obj)
+        url = concrete(route, obj, acme_objects)
         for method in ("get", "post"):
             response = getattr(client, method)(url)
             assert response.status_code in (404, 405), f"{method.upper()} {url} gave {response.status_code}"

@@ -13,7 +13,8 @@ def unique(name: str) -> str:
 
 def make_site(*, customer_name: str = "Contoso", site_name: str = "Head office", **site_fields):
     customer = customer_create(name=unique(customer_name), report_emails=["it@contoso.example"])
-    return site_create(customer=customer, name=site_name, time_zone="Europe/Berlin", **site_fields)
+    site_fields.setdefault("time_zone", "Europe/Berlin")
+    return site_create(customer=customer, name=site_name, **site_fields)
 
 
 def make_agent(*, site=None, hostname: str = "pc-17"):

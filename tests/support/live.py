@@ -36,6 +36,9 @@ def live_env(django_db_setup, tmp_path_factory) -> dict[str, str]:
         "MB_TEST_DB_NAME": connection.settings_dict["NAME"],
         "MB_CELERY_QUEUE": f"test-{uuid.uuid4().hex[:10]}",
         "MB_VAR_DIR": str(tmp_path_factory.mktemp("var")),
+        # Workers write what they send as files: tests read them like a person opening the mail.
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path_factory.mktemp("mail")),
         "PYTHONUNBUFFERED": "1",
     }
 

@@ -1,4 +1,7 @@
+from datetime import UTC
+
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django_tenants.utils import tenant_context
 
@@ -37,7 +40,11 @@ class Command(BaseCommand):
 
 
 def _since(text: str):
-    stamp = parse_datetime(text) or (parse_date(text) and parse_datetime(f"{text}T00:00:00+00:00"))
+    """A date (midnight UTC) or a full timestamp."""
+    try:
+        stamp = parse_datetime(text) or parse_datetime(f"{parse_date(text)}T00:00:00")
+    except (TypeError, ValueError):
+        stamp = None
     if stamp is None:
         raise CommandError(f"--since wants a date like 2026-11-01, not '{text}'.")
-    return stamp
+    return stamp if timezone.is_aware(stamp) else timezone.make_aware(stamp, UTC)

@@ -1,0 +1,134 @@
+"""`meterbridge-agent`: enroll, run, scan, status. Config and clients are built here, never at import."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import os
+import platform
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from agent_client import __version__
+from agent_client import config as config_mod
+from agent_client.errors import AgentError
+from agent_client.outbox import Outbox
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(message)s")  # fmt: skip
+    try:
+        return int(args.func(args))
+    except AgentError as exc:
+        print(f"meterbridge-agent: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="meterbridge-agent", description="Meterbridge printer agent")
+    parser.add_argument("--version", action="version", version=__version__)
+    parser.add_argument("--config", type=Path, default=None, help="config file (default: per-OS location)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    _enroll_parser(sub)
+    run = sub.add_parser("run", help="the service loop")
+    run.add_argument("--once", action="store_true", help="one heartbeat + poll + run + post cycle, then exit")
+    run.set_defaults(func=cmd_run)
+    sub.add_parser("status", help="portal, last contact, last results, outbox depth").set_defaults(func=cmd_status)
+    from agent_client.scan import add_scan_parser  # the SNMP stack loads only for scan
+
+    add_scan_parser(sub)
+    return parser
+
+
+def _enroll_parser(sub: Any) -> None:
+    enroll = sub.add_parser("enroll", help="enrol this agent with the dealer's portal")
+    enroll.add_argument("--portal", required=True, help="portal URL, e.g. https://portal.example.com")
+    enroll.add_argument("--key", help="license key ('-' reads it from stdin; default: MB_LICENSE_KEY or a prompt)")
+    enroll.add_argument("--dealer", help="dealer id (the 'Get License Key' flow, instead of --key)")
+    enroll.add_argument("--enrollment-password", help="dealer's enrolment password (default: a prompt)")
+    enroll.add_argument("--customer", help="customer name (with --dealer)")
+    enroll.add_argument("--site", help="site name (with --dealer)")
+    enroll.add_argument("--report-email", action="append", default=[], help="report recipient (repeatable)")
+    enroll.add_argument("--time-zone", help="site time zone, e.g. Europe/Berlin")
+    enroll.add_argument("--ca-bundle", default="", help="PEM file of CAs to trust for the portal")
+    enroll.add_argument("--proxy", default="", help="http://user:pass@proxy:3128 (default: HTTPS_PROXY)")
+    enroll.set_defaults(func=cmd_enroll)
+
+
+def config_path(args: argparse.Namespace) -> Path:
+    return Path(args.config) if args.config else config_mod.default_config_path()
+
+
+def cmd_enroll(args: argparse.Namespace) -> int:
+    from agent_client.portal import PortalClient
+
+    client = PortalClient(args.portal, ca_bundle=args.ca_bundle, proxy=args.proxy)
+    key = _license_key(args, client)
+    answer = client.enroll(key, platform.node(), f"{platform.system()} {platform.release()} {platform.machine()}")
+    cfg = config_mod.AgentConfig(
+        portal_url=args.portal, token=str(answer["token"]), agent_id=str(answer.get("agent_id", "")),
+        dealer=str((answer.get("dealer") or {}).get("code", "")), site=str((answer.get("site") or {}).get("name", "")),
+        poll_interval=int(answer.get("poll_interval", 300)), ca_bundle=args.ca_bundle, proxy=args.proxy,
+    )  # fmt: skip
+    path = config_path(args)
+    config_mod.save(path, cfg)
+    print(f"enrolled: agent {cfg.agent_id} for dealer {cfg.dealer or '?'}, site {cfg.site or '?'}; config {path}")
+    return 0
+
+
+def _license_key(args: argparse.Namespace, client: Any) -> str:
+    if args.dealer:
+        password = args.enrollment_password or getpass.getpass("Enrolment password: ")
+        payload = {"dealer": args.dealer, "enrollment_password": password, "customer_name": args.customer or "",
+                   "report_emails": args.report_email}  # fmt: skip
+        payload |= {k: v for k, v in (("site_name", args.site), ("time_zone", args.time_zone)) if v}
+        return str(client.register(payload)["license_key"])
+    if args.key == "-":
+        return sys.stdin.readline().strip()
+    return args.key or os.environ.get("MB_LICENSE_KEY") or getpass.getpass("License key: ")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from agent_client.portal import PortalClient
+    from agent_client.service import Agent, run_service
+
+    path = config_path(args)
+    cfg = config_mod.load(path)
+    client = PortalClient(cfg.portal_url, cfg.token, cfg.ca_bundle, cfg.proxy)
+    outbox = Outbox(cfg.outbox_file(path), cfg.outbox_max_bytes)
+    try:
+        asyncio.run(run_service(Agent(client, outbox, cfg.poll_interval), once=args.once))
+    finally:
+        outbox.close()
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    path = config_path(args)
+    cfg = config_mod.load(path)
+    outbox = Outbox(cfg.outbox_file(path), cfg.outbox_max_bytes)
+    try:
+        status = {"portal": cfg.portal_url, "agent_id": cfg.agent_id, "dealer": cfg.dealer, "site": cfg.site,
+                  "last_contact": outbox.get_state("last_contact"), "last_result": outbox.get_state("last_result"),
+                  "last_error": outbox.get_state("last_error"), "outbox_depth": outbox.depth(),
+                  "outbox_dropped": outbox.dropped()}  # fmt: skip
+    finally:
+        outbox.close()
+    print(json.dumps(status, indent=2) if getattr(args, "json", False) else _status_text(status))
+    return 0
+
+
+def _status_text(status: dict[str, Any]) -> str:
+    return "\n".join(
+        f"{key.replace('_', ' '):<15} {'-' if value in (None, '') else value}" for key, value in status.items()
+    )

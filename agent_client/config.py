@@ -1,0 +1,89 @@
+"""The agent's config: TOML, mode 0600, holds the agent token (never the license key)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tomllib
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from agent_client.errors import ConfigError
+
+APP = "meterbridge-agent"
+
+
+def default_config_path() -> Path:
+    if sys.platform == "win32":
+        return Path(os.environ.get("PROGRAMDATA", r"C:\ProgramData")) / APP / "agent.toml"
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return Path("/etc") / APP / "agent.toml"
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / APP / "agent.toml"
+
+
+@dataclass
+class AgentConfig:
+    portal_url: str
+    token: str = ""
+    agent_id: str = ""
+    dealer: str = ""
+    site: str = ""
+    poll_interval: int = 300
+    ca_bundle: str = ""
+    proxy: str = ""
+    outbox_path: str = ""
+    outbox_max_bytes: int = 64 * 1024 * 1024
+
+    def __repr__(self) -> str:  # the token never reaches a log through a stray repr
+        return f"AgentConfig(portal_url={self.portal_url!r}, agent_id={self.agent_id!r}, dealer={self.dealer!r})"
+
+    def outbox_file(self, config_path: Path) -> Path:
+        return Path(self.outbox_path) if self.outbox_path else config_path.with_name("outbox.sqlite3")
+
+
+def load(path: Path) -> AgentConfig:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"no config at {path}: run `meterbridge-agent enroll` first") from exc
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    if not data.get("portal_url"):
+        raise ConfigError(f"{path} has no portal_url")
+    known = {f.name for f in fields(AgentConfig)}
+    _tighten_mode(path)
+    return AgentConfig(**{k: v for k, v in data.items() if k in known})
+
+
+def _tighten_mode(path: Path) -> None:
+    """The file holds the token: if someone loosened its mode, put it back to owner-only."""
+    if os.name == "posix" and path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+
+
+def save(path: Path, config: AgentConfig) -> None:
+    """Write atomically, created 0600 from the start (never briefly world-readable)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(to_toml(asdict(config)))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def to_toml(data: dict[str, Any]) -> str:
+    """Flat TOML for str/int/float/bool values; JSON string escapes are valid TOML basic-string escapes."""
+    lines = ["# meterbridge-agent config: holds the agent token, keep it owner-readable only (0600)."]
+    for key, value in data.items():
+        if isinstance(value, bool):
+            lines.append(f"{key} = {'true' if value else 'false'}")
+        elif isinstance(value, int | float):
+            lines.append(f"{key} = {value}")
+        else:
+            lines.append(f"{key} = {json.dumps(str(value))}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""Discovery: target expansion, the sweep, identity decoding, the host's own networks."""

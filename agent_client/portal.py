@@ -1,0 +1,107 @@
+"""The portal's agent API (`/agent/v1/`, docs/agent-protocol.md) over stdlib urllib: small enough for the zipapp.
+
+TLS is verified (system store, or `ca_bundle`); a proxy comes from the config or HTTP(S)_PROXY, credentials in
+its URL; bodies are gzip JSON. The token never appears in an exception or a log line.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import ssl
+import urllib.error
+import urllib.request
+from typing import Any
+
+from agent_client import __version__
+from agent_client.errors import PortalError, PortalUnavailable
+
+API = "/agent/v1"
+USER_AGENT = f"meterbridge-agent/{__version__}"
+
+
+class PortalClient:
+    def __init__(
+        self, base_url: str, token: str = "", ca_bundle: str = "", proxy: str = "", timeout: float = 30.0
+    ) -> None:
+        if not base_url.startswith(("https://", "http://")):
+            raise PortalError(f"the portal URL must start with https:// (got {base_url!r})")
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self.opener = build_opener(ca_bundle, proxy)
+
+    def enroll(self, license_key: str, hostname: str, os_name: str) -> dict[str, Any]:
+        body = {"license_key": license_key, "hostname": hostname, "os": os_name, "agent_version": __version__}
+        return self.call("POST", "/enroll", body, auth=False)
+
+    def register(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.call("POST", "/register", payload, auth=False)
+
+    def heartbeat(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.call("POST", "/heartbeat", payload)
+
+    def directives(self) -> dict[str, Any]:
+        return self.call("GET", "/directives")
+
+    def post_result(self, directive_id: str, idempotency_key: str, gzip_body: bytes) -> dict[str, Any]:
+        headers = {"Content-Encoding": "gzip", "Idempotency-Key": idempotency_key}
+        return self.call("POST", f"/directives/{directive_id}/result", raw=gzip_body, headers=headers)
+
+    def call(
+        self, method: str, path: str, body: dict[str, Any] | None = None, *, raw: bytes | None = None,
+        headers: dict[str, str] | None = None, auth: bool = True,
+    ) -> dict[str, Any]:  # fmt: skip
+        all_headers = {"Accept": "application/json", "User-Agent": USER_AGENT, **(headers or {})}
+        if body is not None:  # small control calls go plain; results (the bulk) come here already gzipped
+            raw = json.dumps(body).encode()
+        if raw is not None:
+            all_headers["Content-Type"] = "application/json"
+        if auth:
+            all_headers["Authorization"] = f"Bearer {self.token}"
+        url = self.base_url + API + path  # http(s) only: checked in __init__
+        request = urllib.request.Request(url, data=raw, headers=all_headers, method=method)  # noqa: S310
+        return self._send(request, f"{method} {API}{path}")
+
+    def _send(self, request: urllib.request.Request, what: str) -> dict[str, Any]:
+        try:
+            with self.opener.open(request, timeout=self.timeout) as response:
+                return _json(response.read(), response.headers.get("Content-Encoding"))
+        except urllib.error.HTTPError as exc:
+            raise _http_error(exc, what) from None
+        except (TimeoutError, urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            if isinstance(reason, ssl.SSLCertVerificationError):  # retrying will not help: say what to fix
+                message = f"the portal's TLS certificate is not trusted ({reason.verify_message}); see --ca-bundle"
+                raise PortalError(f"{what}: {message}") from None
+            raise PortalUnavailable(f"{what}: portal unreachable ({reason})") from None
+
+
+def build_opener(ca_bundle: str, proxy: str) -> urllib.request.OpenerDirector:
+    context = ssl.create_default_context(cafile=ca_bundle or None)
+    # An explicit proxy wins; otherwise ProxyHandler() reads HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment.
+    proxies = urllib.request.ProxyHandler({"http": proxy, "https": proxy} if proxy else None)
+    return urllib.request.build_opener(proxies, urllib.request.HTTPSHandler(context=context))
+
+
+def _json(data: bytes, encoding: str | None) -> dict[str, Any]:
+    if encoding == "gzip":
+        data = gzip.decompress(data)
+    if not data:
+        return {}
+    try:
+        parsed = json.loads(data)
+    except ValueError as exc:
+        raise PortalUnavailable("the portal answered something that is not JSON") from exc
+    return parsed if isinstance(parsed, dict) else {"data": parsed}
+
+
+def _http_error(exc: urllib.error.HTTPError, what: str) -> PortalError | PortalUnavailable:
+    try:
+        detail = _json(exc.read(), exc.headers.get("Content-Encoding"))
+    except (PortalUnavailable, OSError, EOFError):
+        detail = {}
+    message = f"{what}: HTTP {exc.code}: {detail.get('detail') or exc.reason}"
+    if exc.code >= 500 or exc.code in (408, 429):
+        return PortalUnavailable(message)
+    return PortalError(message, exc.code, str(detail.get("code", "")))

@@ -1,0 +1,73 @@
+"""Run one directive (`discover`, `read`, `status`) and build its result JSON (docs/agent-protocol.md)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from agent_client.discovery import networks
+from agent_client.discovery.local_printers import local_printers
+from agent_client.discovery.sweep import Progress, SweepOptions, sweep
+from agent_client.snmp.credentials import Credential, parse_credentials
+from agent_client.snmp.plan import Plan, PlanReader
+from agent_client.snmp.session import SnmpSession, Target
+from agent_client.timeutil import now_iso
+
+READ_CONCURRENCY = 32
+
+
+async def run_directive(directive: dict[str, Any], session: SnmpSession) -> dict[str, Any]:
+    kind = str(directive.get("kind"))
+    params = directive.get("params") or {}
+    if kind == "discover":
+        return await run_discover(params, session)
+    if kind in ("read", "status"):
+        return await run_read(kind, params, session)
+    error = {"target": "", "code": "unsupported", "message": f"unknown directive kind {kind!r}"}
+    return {"kind": kind, "started_at": now_iso(), "finished_at": now_iso(), "errors": [error]}
+
+
+async def run_discover(
+    params: dict[str, Any], session: SnmpSession, progress: Progress | None = None
+) -> dict[str, Any]:
+    started = now_iso()
+    own = networks.local_networks()
+    options = SweepOptions.from_params(params, parse_credentials(params.get("credentials") or []))
+    if not options.targets:
+        options.targets = own
+    found = await sweep(options, session, progress)
+    local = await asyncio.to_thread(local_printers) if params.get("local_printers", False) else []
+    return {
+        "kind": "discover", "started_at": started, "finished_at": now_iso(), "networks": own,
+        "addresses_scanned": found.addresses_scanned, "responders": len(found.devices), "devices": found.devices,
+        "local_printers": local, "errors": found.errors,
+    }  # fmt: skip
+
+
+async def run_read(kind: str, params: dict[str, Any], session: SnmpSession) -> dict[str, Any]:
+    started = now_iso()
+    timeout, retries = float(params.get("timeout", 2.0)), int(params.get("retries", 1))
+    slots = asyncio.Semaphore(READ_CONCURRENCY)
+    devices = await asyncio.gather(*(_read_device(d, session, timeout, retries, slots) for d in params["devices"]))
+    return {"kind": kind, "started_at": started, "finished_at": now_iso(), "devices": list(devices)}
+
+
+async def _read_device(
+    device: dict[str, Any], session: SnmpSession, timeout: float, retries: int, slots: asyncio.Semaphore
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"device_id": device.get("device_id"), "ip": device.get("ip"), "ok": False,
+                           "error": None, "varbinds": [], "elapsed_ms": 0, "requests": 0}  # fmt: skip
+    try:
+        if not isinstance(device.get("credential"), dict):  # e.g. deleted in the portal after scheduling
+            raise ValueError("no SNMP credential for this device")
+        cred = Credential.from_dict(device["credential"])
+        target = Target(str(device["ip"]), int(device.get("port", 161)), cred, timeout, retries)
+        plan = Plan.from_dict(device.get("plan") or {})
+    except (KeyError, ValueError, TypeError) as exc:
+        out["error"] = {"code": "error", "message": f"bad device entry: {exc}"}
+        return out
+    async with slots:
+        read = await PlanReader(session, target).read(plan)
+    out.update(ok=read.ok, error=read.error, varbinds=[list(v) for v in read.varbinds])
+    out.update(elapsed_ms=read.elapsed_ms, requests=read.requests)
+    return out

@@ -1,0 +1,247 @@
+"""Discovery benchmark (issue 3, "Benchmark"): writes bench/results/discovery.json.
+
+    .venv/bin/python bench/discovery.py
+
+Against a simulated /24 (snmpsim serving recordings on a few loopback addresses, the rest silent):
+- time to sweep it (1 s timeout, 1 retry) beside onesixtyone on the same segment in the same run;
+- bytes and packets on the wire for that sweep (counted by a packet socket on `lo`, filtered by the
+  simulator's port, so other processes on the box do not count);
+- packets and bytes to read one device's OID plan beside net-snmp (snmpget + snmpbulkwalk per table);
+- the agent's idle RSS and CPU between polls; the zipapp's size.
+Needs root (packet socket) and the Debian packages onesixtyone and snmp (installed when missing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import platform
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from agent_client.discovery.sweep import SweepOptions, sweep  # noqa: E402
+from agent_client.snmp.credentials import Credential  # noqa: E402
+from agent_client.snmp.plan import Plan, PlanReader  # noqa: E402
+from agent_client.snmp.session import SnmpSession, Target  # noqa: E402
+from tests.support.paths import SNMPREC_DIR  # noqa: E402
+from tests.support.snmpsim import DEFAULT_RECORDINGS, SimFleet, start_simulator  # noqa: E402
+
+RESULTS = REPO / "bench" / "results" / "discovery.json"
+PLAN = Plan(
+    get=["1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.1.3.0", "1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.6.0",
+         "1.3.6.1.2.1.25.3.2.1.3.1", "1.3.6.1.2.1.43.5.1.1.17.1"],
+    walk=["1.3.6.1.2.1.43.10.2.1.4", "1.3.6.1.2.1.43.11.1.1", "1.3.6.1.2.1.43.18.1.1", "1.3.6.1.2.1.2.2.1.6"],
+)  # fmt: skip
+TARGETS = {"sweep_s": 3.0, "sweep_bytes": 40 * 1024, "idle_rss_mb": 40.0, "zipapp_mb": 4.0}
+
+
+class WireCounter:
+    """Counts UDP packets to or from one port on the loopback interface (each packet once)."""
+
+    def __init__(self, port: int) -> None:
+        self.port, self.packets, self.bytes, self.snmp_bytes = port, 0, 0, 0
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+        # A /24 probe is one burst of ~250 datagrams: a default-sized buffer would drop some of them.
+        self.sock.setsockopt(socket.SOL_SOCKET, 33, 32 * 1024 * 1024)  # SO_RCVBUFFORCE (root)
+        self.sock.bind(("lo", 0))
+        self.sock.settimeout(0.1)
+        self.running = True
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while self.running:
+            try:
+                frame, addr = self.sock.recvfrom(70000)
+            except TimeoutError:
+                continue
+            if addr[2] == socket.PACKET_OUTGOING:  # loopback shows each packet twice: count the arrival
+                continue
+            self._count(frame[14:])
+
+    def _count(self, ip: bytes) -> None:
+        if len(ip) < 28 or ip[0] >> 4 != 4 or ip[9] != 17:
+            return
+        header = (ip[0] & 0x0F) * 4
+        sport, dport = struct.unpack("!HH", ip[header : header + 4])
+        if self.port in (sport, dport):
+            self.packets += 1
+            self.bytes += len(ip)  # IP datagram size: what crosses a real LAN, minus the Ethernet framing
+            self.snmp_bytes += len(ip) - header - 8  # the SNMP message alone (UDP payload)
+
+    def measure(self, action: Callable[[], Any]) -> tuple[Any, float, dict[str, int]]:
+        time.sleep(0.3)
+        p0, b0, s0 = self.packets, self.bytes, self.snmp_bytes
+        started = time.monotonic()
+        result = action()
+        elapsed = time.monotonic() - started
+        time.sleep(0.5)  # late answers still count
+        wire = {"packets": self.packets - p0, "ip_bytes": self.bytes - b0, "snmp_bytes": self.snmp_bytes - s0}
+        return result, elapsed, wire
+
+    def close(self) -> None:
+        self.running = False
+        self.thread.join()
+        self.sock.close()
+
+
+def ensure_tools() -> None:
+    if shutil.which("onesixtyone") and shutil.which("snmpbulkwalk"):
+        return
+    subprocess.run(["apt-get", "update"], check=True, capture_output=True)
+    subprocess.run(["apt-get", "install", "-y", "onesixtyone", "snmp"], check=True, capture_output=True)
+
+
+def agent_sweep(fleet: SimFleet) -> dict[str, Any]:
+    options = SweepOptions([str(fleet.network)], [Credential("c1", "2c", "public")], port=fleet.port,
+                           timeout=1.0, retries=1)  # fmt: skip
+
+    async def run() -> int:
+        session = SnmpSession()
+        try:
+            return len((await sweep(options, session)).devices)
+        finally:
+            session.close()
+
+    return {"found": asyncio.run(run())}
+
+
+def onesixtyone_sweep(fleet: SimFleet, workdir: Path) -> dict[str, Any]:
+    hosts = workdir / "hosts.txt"
+    hosts.write_text("\n".join(str(h) for h in fleet.network.hosts()) + "\n")
+    communities = workdir / "communities.txt"
+    communities.write_text("public\n")
+    out = subprocess.run(["onesixtyone", "-p", str(fleet.port), "-c", str(communities), "-i", str(hosts)],
+                         capture_output=True, text=True, check=False)  # fmt: skip
+    return {"found": sum(1 for line in out.stdout.splitlines() if line.startswith(str(fleet.network)[:6]))}
+
+
+def agent_plan_read(fleet: SimFleet) -> dict[str, Any]:
+    printer = fleet.printer("jetdirect_m880")
+    target = Target(printer.ip, printer.port, Credential("c1", "2c", "public"), timeout=2.0, retries=1)
+
+    async def run() -> dict[str, Any]:
+        session = SnmpSession()
+        try:
+            read = await PlanReader(session, target).read(PLAN)
+        finally:
+            session.close()
+        return {"varbinds": len(read.varbinds), "requests": read.requests, "ok": read.ok}
+
+    return asyncio.run(run())
+
+
+def netsnmp_plan_read(fleet: SimFleet) -> dict[str, Any]:
+    printer = fleet.printer("jetdirect_m880")
+    peer = f"{printer.ip}:{printer.port}"
+    base = ["-v2c", "-c", "public", "-On", "-t", "2", "-r", "1"]
+    lines = subprocess.run(["snmpget", *base, peer, *PLAN.get], capture_output=True, text=True).stdout.splitlines()
+    for root in PLAN.walk:
+        lines += subprocess.run(["snmpbulkwalk", *base, peer, root], capture_output=True, text=True).stdout.splitlines()
+    return {"varbinds": len(lines), "commands": 1 + len(PLAN.walk)}
+
+
+def idle_footprint(workdir: Path) -> dict[str, Any]:
+    """Run the real service against a stub portal and read its RSS and CPU while it sleeps between polls."""
+    from tests.agent_client.fake_portal import TOKEN, FakePortal
+
+    portal = FakePortal(poll_interval=300).start()
+    cfg = workdir / "agent.toml"
+    cfg.write_text(f'portal_url = "{portal.url}"\ntoken = "{TOKEN}"\npoll_interval = 300\n')
+    cfg.chmod(0o600)
+    proc = subprocess.Popen([sys.executable, "-m", "agent_client", "--config", str(cfg), "run"], cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        time.sleep(3)
+        cpu0, rss_kb = _proc_cpu(proc.pid), _proc_rss_kb(proc.pid)
+        time.sleep(10)
+        cpu1 = _proc_cpu(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        portal.stop()
+    return {"idle_rss_mb": round(rss_kb / 1024, 1), "idle_cpu_percent": round(100 * (cpu1 - cpu0) / 10, 2),
+            "polls_seen": len(portal.calls("/directives")), "exit_code_on_sigterm": proc.returncode}  # fmt: skip
+
+
+def _proc_rss_kb(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+
+
+def _proc_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / 100  # utime + stime, clock ticks at the usual 100 Hz
+
+
+def zipapp_size(workdir: Path) -> float:
+    out = workdir / "meterbridge-agent.pyz"
+    subprocess.run([sys.executable, str(REPO / "deploy" / "agent" / "build_zipapp.py"), "--output", str(out)],
+                   check=True, capture_output=True)  # fmt: skip
+    return round(out.stat().st_size / 1024 / 1024, 2)
+
+
+def main() -> int:
+    ensure_tools()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        fleet = start_simulator(workdir / "sim", DEFAULT_RECORDINGS, SNMPREC_DIR)
+        wire = WireCounter(fleet.port)
+        try:
+            results = collect(fleet, wire, workdir)
+        finally:
+            wire.close()
+            fleet.stop()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+def collect(fleet: SimFleet, wire: WireCounter, workdir: Path) -> dict[str, Any]:
+    found, agent_s, agent_wire = wire.measure(lambda: agent_sweep(fleet))
+    o161, o161_s, o161_wire = wire.measure(lambda: onesixtyone_sweep(fleet, workdir))
+    plan, _, plan_wire = wire.measure(lambda: agent_plan_read(fleet))
+    netsnmp, _, ns_wire = wire.measure(lambda: netsnmp_plan_read(fleet))
+    return {
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "host": {"machine": platform.machine(), "cpus": _cpus(), "python": platform.python_version()},
+        "segment": {"network": "simulated /24 on loopback", "addresses": 254, "printers": len(fleet.printers),
+                    "timeout_s": 1.0, "retries": 1},
+        "sweep": {
+            "agent": {"seconds": round(agent_s, 2), "printers_found": found["found"], **agent_wire,
+                      "note": "probe of every address (+1 retry for the silent) and identity read of each printer"},
+            "onesixtyone": {"seconds": round(o161_s, 2), "printers_found": o161["found"], **o161_wire,
+                            "note": "default 10 ms between packets, no retry, no identity read"},
+        },
+        "plan_read": {
+            "plan": {"get": len(PLAN.get), "walk": len(PLAN.walk)}, "device": "jetdirect_m880",
+            "agent": {**plan, **plan_wire},
+            "net_snmp": {**netsnmp, **ns_wire, "note": "snmpget for the scalars + snmpbulkwalk per table"},
+        },
+        "idle": idle_footprint(workdir),
+        "zipapp_mb": zipapp_size(workdir),
+        "targets": TARGETS,
+    }  # fmt: skip
+
+
+def _cpus() -> int:
+    import os
+
+    return os.cpu_count() or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The demo fleet: simulated printers for `make demo` (see fleet.py)."""

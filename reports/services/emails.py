@@ -1,0 +1,121 @@
+"""Email, sent exactly once. Each send is a row; the row is claimed with one conditional UPDATE
+(healthchecks' sendalerts idea), so a retried task or a second worker never sends it again."""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from portal.celery import app as celery_app
+from reports.choices import EmailStatus
+from reports.excel.builder import CONTENT_TYPE
+from reports.models import OutboundEmail
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+STUCK_AFTER = timedelta(minutes=15)  # a worker that died mid-send: its claim expires
+SEND_EMAIL_TASK = "reports.tasks.send_email"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def render_email(template: str, context: dict, time_zone: str = "UTC") -> Rendered:
+    """Subject, text and HTML from reports/email/<template>/, with dates shown in `time_zone`."""
+    with timezone.override(time_zone):
+        subject = render_to_string(f"reports/email/{template}/subject.txt", context)
+        text = render_to_string(f"reports/email/{template}/body.txt", context)
+        html = render_to_string(f"reports/email/{template}/body.html", context)
+    return Rendered(" ".join(subject.split())[:300], text.strip() + "\n", html)
+
+
+def email_queue(*, kind: str, dedupe_key: str, recipients: list[str], rendered: Rendered, **links) -> OutboundEmail:
+    """Stores the email and queues its sending once the transaction commits. The same key again is a no-op."""
+    recipients = sorted({r.strip().lower() for r in recipients if r and r.strip()})
+    try:
+        with transaction.atomic():
+            email = OutboundEmail.objects.create(
+                kind=kind, dedupe_key=dedupe_key[:200], recipients=recipients, subject=rendered.subject,
+                text_body=rendered.text, html_body=rendered.html, **links,
+            )  # fmt: skip
+    except IntegrityError:
+        return OutboundEmail.objects.get(dedupe_key=dedupe_key[:200])
+    transaction.on_commit(lambda: _enqueue(email))
+    return email
+
+
+def _enqueue(email: OutboundEmail) -> None:
+    celery_app.send_task(SEND_EMAIL_TASK, args=[str(email.public_id)])
+
+
+def _claim(email_id) -> OutboundEmail | None:
+    """Moves one sendable row to `sending`; None when it is sent, being sent, or out of attempts."""
+    now = timezone.now()
+    sendable = Q(status__in=[EmailStatus.PENDING, EmailStatus.FAILED]) | Q(
+        status=EmailStatus.SENDING, claimed_at__lt=now - STUCK_AFTER
+    )
+    claimed = OutboundEmail.objects.filter(sendable, public_id=email_id, attempts__lt=MAX_ATTEMPTS).update(
+        status=EmailStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    return OutboundEmail.objects.get(public_id=email_id) if claimed else None
+
+
+def email_send(*, email_id) -> str:
+    """Sends a queued email if nobody has; returns its status afterwards. Raises on a failure worth retrying."""
+    email = _claim(email_id)
+    if email is None:
+        return OutboundEmail.objects.get(public_id=email_id).status
+    if not email.recipients:
+        _finish(email, EmailStatus.GAVE_UP, error="No recipients: add report addresses to the customer.")
+        return email.status
+    try:
+        message_id = _deliver(email)
+    except Exception as exc:
+        status = EmailStatus.GAVE_UP if email.attempts >= MAX_ATTEMPTS else EmailStatus.FAILED
+        _finish(email, status, error=f"{type(exc).__name__}: {exc}"[:2000])
+        log.warning("email %s to %d recipients failed: %s", email.public_id, len(email.recipients), type(exc).__name__)
+        raise
+    _finish(email, EmailStatus.SENT, message_id=message_id)
+    return email.status
+
+
+def _deliver(email: OutboundEmail) -> str:
+    dealer = connection.tenant
+    message = EmailMultiAlternatives(
+        subject=email.subject, body=email.text_body, to=email.recipients,
+        from_email=_from_address(dealer), reply_to=[dealer.reply_to_email] if dealer.reply_to_email else None,
+        headers={"Message-ID": make_msgid(domain="meterbridge.local"), "X-Meterbridge-Email": str(email.public_id)},
+    )  # fmt: skip
+    if email.html_body:
+        message.attach_alternative(email.html_body, "text/html")
+    run = email.report_run
+    if run is not None and run.workbook:
+        message.attach(run.filename, bytes(run.workbook), CONTENT_TYPE)
+    message.send(fail_silently=False)
+    status = getattr(message, "anymail_status", None)
+    return (status.message_id if status and status.message_id else message.extra_headers["Message-ID"])[:200]
+
+
+def _from_address(dealer) -> str:
+    """The dealer's brand as the sender name, on the platform's own (SPF/DKIM-signed) address."""
+    address = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip()
+    name = str(getattr(dealer, "name", "") or "Meterbridge").replace('"', "'")
+    return f'"{name}" <{address}>'
+
+
+def _finish(email: OutboundEmail, status: str, *, error: str = "", message_id: str = "") -> None:
+    email.status, email.error = status, error
+    if status == EmailStatus.SENT:
+        email.sent_at, email.provider_message_id = timezone.now(), message_id
+    email.save(update_fields=["status", "error", "sent_at", "provider_message_id"])

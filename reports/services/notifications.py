@@ -1,0 +1,99 @@
+"""The "new devices found" email and toner / service alert emails: one per new condition, one when it clears."""
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from meters.models import Alert, Device
+from meters.services.reads import SUPPLY_LOW_PREFIX
+from reports.choices import EmailKind
+from reports.services.emails import email_queue, render_email
+
+TONER_CODES = {"low_toner", "no_toner", "toner_low", "toner_empty", "ink_low", "ink_empty", "waste_almost_full",
+               "waste_full"}  # fmt: skip
+SERVICE_CODES = {"service_requested", "overdue_preventive_maintenance"}
+
+
+def _dealer_context() -> dict:
+    dealer = connection.tenant
+    return {"dealer_name": dealer.name, "dealer_email": dealer.reply_to_email or None,
+            "dealer_phone": dealer.phone or None}  # fmt: skip
+
+
+def _portal_url(path: str) -> str:
+    dealer = connection.tenant
+    return f"{settings.PORTAL_SCHEME}://{dealer.code}.{settings.PORTAL_BASE_DOMAIN}{path}"
+
+
+def new_devices_notify(*, result_id: str, device_ids: list[str]) -> None:
+    """Right after a discovery that found printers for the first time; listed with the new ones marked."""
+    recipients = list(connection.tenant.notification_emails)
+    new = list(Device.objects.filter(public_id__in=device_ids).select_related("site__customer"))
+    if not new or not recipients:
+        return
+    site = new[0].site
+    seen = list(site.devices.exclude(lifecycle="retired").order_by("model", "serial"))
+    new_ids = {d.pk for d in new}
+    devices = [_device_dict(d, is_new=d.pk in new_ids) for d in seen]
+    context = {**_dealer_context(), "customer_name": site.customer.name, "site_name": site.name,
+               "discovered_at": timezone.now(), "new_count": len(new), "devices": devices,
+               "portal_url": _portal_url(f"/sites/{site.public_id}/")}  # fmt: skip
+    rendered = render_email("new_devices", context, site.time_zone)
+    email_queue(kind=EmailKind.NEW_DEVICES, dedupe_key=f"new-devices:{result_id}", recipients=recipients,
+                rendered=rendered, customer=site.customer)  # fmt: skip
+
+
+def _device_dict(device: Device, is_new: bool = False) -> dict:
+    return {"manufacturer": device.manufacturer, "model": device.model, "serial": device.serial, "ip": device.ip,
+            "location": device.location, "is_new": is_new}  # fmt: skip
+
+
+def alert_kind(code: str) -> str | None:
+    if code.startswith(SUPPLY_LOW_PREFIX) or code in TONER_CODES:
+        return "toner"
+    return "service" if code in SERVICE_CODES else None
+
+
+def alerts_notify(*, now=None) -> int:
+    """Emails each new toner/service condition once, and once more when it clears. Others are marked seen."""
+    now = now or timezone.now()
+    recipients = list(connection.tenant.notification_emails)
+    sent = 0
+    for alert in Alert.objects.filter(notified_at__isnull=True).select_related("device__site__customer"):
+        sent += _notify(alert, recipients, cleared=False, now=now)
+    cleared = Alert.objects.filter(
+        notified_at__isnull=False, cleared_at__isnull=False, cleared_notified_at__isnull=True
+    )
+    for alert in cleared.select_related("device__site__customer"):
+        sent += _notify(alert, recipients, cleared=True, now=now)
+    return sent
+
+
+def _notify(alert: Alert, recipients: list[str], *, cleared: bool, now) -> int:
+    field = "cleared_notified_at" if cleared else "notified_at"
+    kind = alert_kind(alert.code)
+    emailed = bool(kind and recipients and (cleared or alert.cleared_at is None))
+    if emailed:
+        _queue_alert_email(alert, kind, recipients, cleared)
+    Alert.objects.filter(pk=alert.pk).update(**{field: now})
+    if not cleared and alert.cleared_at is not None:  # came and went between two passes: nothing to clear
+        Alert.objects.filter(pk=alert.pk).update(cleared_notified_at=now)
+    return int(emailed)
+
+
+def _queue_alert_email(alert: Alert, kind: str, recipients: list[str], cleared: bool) -> None:
+    device = alert.device
+    supply = device.supplies.filter(level_percent__isnull=False).order_by("level_percent").first()
+    context = {
+        **_dealer_context(), "condition": alert.description, "kind": kind, "cleared": cleared,
+        "detail": None, "supply": supply.description if kind == "toner" and supply else None,
+        "level_percent": round(supply.level_percent) if kind == "toner" and supply else None,
+        "threshold_percent": connection.tenant.toner_alert_percent if kind == "toner" else None,
+        "raised_at": alert.first_seen_at, "cleared_at": alert.cleared_at, "device": _device_dict(device),
+        "customer_name": device.site.customer.name, "site_name": device.site.name,
+        "portal_url": _portal_url(f"/devices/{device.public_id}/"),
+    }  # fmt: skip
+    rendered = render_email("alert", context, device.site.time_zone)
+    email_kind = EmailKind.ALERT_CLEARED if cleared else EmailKind.ALERT
+    email_queue(kind=email_kind, dedupe_key=f"{email_kind}:{alert.public_id}", recipients=recipients,
+                rendered=rendered, customer=device.site.customer)  # fmt: skip

@@ -1,0 +1,41 @@
+"""Report and email work. Every task is safe to run twice: runs and emails are claimed, not assumed."""
+
+from celery import shared_task
+
+from portal.lib.tenants import for_each_tenant
+from reports.models import ReportRun
+from reports.services.emails import email_send
+from reports.services.notifications import alerts_notify, new_devices_notify
+from reports.services.runs import report_run_execute
+from reports.services.schedules import schedules_dispatch_due
+
+
+@shared_task(name="reports.tasks.run_report")
+def run_report(run_id: str) -> str:
+    run = report_run_execute(run=ReportRun.objects.select_related("customer", "site").get(public_id=run_id))
+    return run.status
+
+
+@shared_task(name="reports.tasks.send_email", bind=True, max_retries=4, default_retry_delay=60)
+def send_email(self, email_id: str) -> str:
+    try:
+        return email_send(email_id=email_id)
+    except Exception as exc:  # the row says failed; try again later, with back-off
+        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+
+
+@shared_task(name="reports.tasks.notify_new_devices")
+def notify_new_devices(result_id: str, device_ids: list[str]) -> None:
+    new_devices_notify(result_id=result_id, device_ids=device_ids)
+
+
+@shared_task
+def dispatch_due_reports() -> dict[str, object]:
+    """Beat: request the scheduled reports that are due, in every dealer."""
+    return for_each_tenant(lambda dealer: schedules_dispatch_due())
+
+
+@shared_task
+def dispatch_alert_emails() -> dict[str, object]:
+    """Beat: email new toner and service conditions (and their clearing), in every dealer."""
+    return for_each_tenant(lambda dealer: alerts_notify())

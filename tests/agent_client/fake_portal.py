@@ -1,0 +1,132 @@
+"""A tiny real HTTP portal for agent tests (stdlib http.server in a thread): speaks /agent/v1 as the
+protocol doc says, records every request, can go away and come back on the same port, and can lose an ack.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import socket
+import ssl
+import threading
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+LICENSE_KEY = "mbl_acme_abcdefgh_" + "K" * 32
+TOKEN = "mbt_acme_abcdefgh_" + "T" * 32
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class FakePortal:
+    poll_interval: int = 1
+    requests: list[Recorded] = field(default_factory=list)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)  # idempotency key -> stored result
+    duplicates: list[str] = field(default_factory=list)
+    unknown_directives: set[str] = field(default_factory=set)  # result posts for these get 404
+    lose_next_acks: int = 0  # store the result, then drop the connection without answering
+    tls: ssl.SSLContext | None = None
+    port: int = 0
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    def start(self) -> FakePortal:
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
+        self.server.daemon_threads = True
+        if self.tls:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def add_directive(self, kind: str, params: dict[str, Any]) -> str:
+        directive_id = str(uuid.uuid4())
+        self.pending.append({"id": directive_id, "kind": kind, "lease_expires_at": "2099-01-01T00:00:00Z",
+                             "params": params})  # fmt: skip
+        return directive_id
+
+    def calls(self, path_end: str) -> list[Recorded]:
+        return [r for r in self.requests if r.path.endswith(path_end)]
+
+
+def _handler(portal: FakePortal) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self._dispatch("GET")
+
+        def do_POST(self) -> None:
+            self._dispatch("POST")
+
+        def _dispatch(self, method: str) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.headers.get("Content-Encoding") == "gzip":
+                raw = gzip.decompress(raw)
+            body = json.loads(raw) if raw else None
+            portal.requests.append(Recorded(method, self.path, dict(self.headers), body))
+            path = self.path.removeprefix("/agent/v1")
+            if path in ("/enroll", "/register"):
+                return self._enroll(body) if path == "/enroll" else self._reply(201, {"license_key": LICENSE_KEY})
+            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+                return self._reply(401, {"detail": "Unknown or revoked agent token.", "code": "bad_token"})
+            if path == "/heartbeat":
+                return self._reply(200, {"poll_interval": portal.poll_interval, "server_time": "2026-11-21T10:00:00Z"})
+            if path == "/directives":
+                leased, portal.pending[:] = list(portal.pending), []
+                return self._reply(200, {"poll_interval": portal.poll_interval, "directives": leased})
+            if path.endswith("/result"):
+                return self._result(path.split("/")[2], body)
+            return self._reply(404, {"detail": "No such call.", "code": "not_found"})
+
+        def _enroll(self, body: dict[str, Any]) -> None:
+            if body.get("license_key") != LICENSE_KEY:
+                return self._reply(401, {"detail": "Unknown license key.", "code": "bad_key"})
+            self._reply(201, {"agent_id": "a-1", "token": TOKEN, "poll_interval": portal.poll_interval,
+                              "dealer": {"code": "acme", "name": "Acme"},
+                              "site": {"id": "s-1", "name": "Head office", "customer": "Contoso"}})  # fmt: skip
+
+        def _result(self, directive_id: str, body: dict[str, Any]) -> None:
+            if directive_id in portal.unknown_directives:
+                return self._reply(404, {"detail": "Unknown directive.", "code": "unknown_directive"})
+            key = self.headers.get("Idempotency-Key", "")
+            duplicate = key in portal.results
+            if duplicate:
+                portal.duplicates.append(key)
+            else:
+                portal.results[key] = {"directive_id": directive_id, "body": body}
+            if portal.lose_next_acks > 0:  # stored, but the answer never reaches the agent
+                portal.lose_next_acks -= 1
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            self._reply(200, {"status": "accepted", "result_id": key, "duplicate": duplicate})
+
+        def _reply(self, status: int, payload: dict[str, Any]) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler
