@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db import transaction
 
 from agents.models import Site
-from meters.choices import EventKind, Lifecycle
+from meters.choices import EventKind
 from meters.interpret import Identity
 from meters.models import Device, DeviceEvent
 
@@ -80,15 +80,6 @@ def _apply(device: Device, sighting: Sighting) -> None:
     device.port = sighting.port
     device.credential_id = sighting.credential_id or device.credential_id
     device.last_seen_at = max(filter(None, [device.last_seen_at, sighting.at]))
-
-
-def device_mark_read(device: Device, at: datetime) -> None:
-    """A good read: the device is active again if it had gone stale or been retired."""
-    if device.lifecycle != Lifecycle.ACTIVE:
-        DeviceEvent.objects.create(device=device, kind=EventKind.RETURNED, at=at, details={"was": device.lifecycle})
-        device.lifecycle = Lifecycle.ACTIVE
-    device.last_read_at = max(filter(None, [device.last_read_at, at]))
-    device.last_seen_at = max(filter(None, [device.last_seen_at, at]))
 
 
 def device_set_monitored(*, device: Device, monitored: bool) -> Device:

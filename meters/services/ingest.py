@@ -17,7 +17,7 @@ from meters.interpret.varbinds import VarbindIndex
 from meters.models import Device
 from meters.services.devices import Sighting, device_for_reading, device_sighted
 from meters.services.plans import read_directive_request
-from meters.services.reads import reading_record
+from meters.services.reads import readings_record
 from portal.celery import app as celery_app
 
 log = logging.getLogger(__name__)
@@ -103,38 +103,40 @@ def _credential_pk(ident, credentials: set[int]) -> int | None:
 
 
 def reads_ingest(result: DirectiveResult, payload: dict) -> IngestSummary:
+    """Interprets every device of the upload, then records them all in one batch."""
     summary = IngestSummary()
     at = result_time(result, payload)
     entries = _entries(payload, summary)
     ids = [entry.get("device_id") for entry in entries]
     devices = Device.objects.filter(site=result.directive.site, public_id__in=[i for i in ids if _is_uuid(i)])
     by_id = {str(device.public_id): device for device in devices}
+    items = []
     for entry in entries:
         device = by_id.get(str(entry.get("device_id")))
         if device is None:
             summary.errors.append(f"unknown device {entry.get('device_id')!r}")
             continue
-        _ingest_one(device, entry, at, result, summary)
+        summary.devices += 1
+        if (item := _interpret_one(device, entry, at, summary)) is not None:
+            items.append(item)
+    summary.reads = len(readings_record(items=items, at=at, result=result))
     return summary
 
 
-def _ingest_one(device: Device, entry: dict, at: datetime, result, summary: IngestSummary) -> None:
-    summary.devices += 1
+def _interpret_one(device: Device, entry: dict, at: datetime, summary: IngestSummary):
     if not entry.get("ok", True):
         error = entry.get("error") or {}
         summary.errors.append(f"{device.ip}: {error.get('code', 'error')}: {error.get('message', '')}"[:300])
         Device.objects.filter(pk=device.pk).update(problems=[{"code": "read_failed", "message": str(error)[:300]}])
         if not entry.get("varbinds"):
-            return
+            return None
     try:
         reading = interpret(entry.get("varbinds") or [], device.profile or None)
     except Exception as exc:
         log.exception("interpreting device %s failed", device.public_id)
         summary.errors.append(f"{device.ip}: could not interpret: {exc}"[:300])
-        return
-    device = device_for_reading(device, reading.identity, reading.profile, at)
-    if reading_record(device=device, reading=reading, at=at, result=result) is not None:
-        summary.reads += 1
+        return None
+    return device_for_reading(device, reading.identity, reading.profile, at), reading
 
 
 def _is_uuid(value) -> bool:

@@ -1,38 +1,62 @@
-"""A read's interpretation into rows: meter read (validated), supplies, alerts, device's latest state.
+"""Interpreted reads into rows: meter reads (validated), supplies, alerts, the devices' latest state.
 
-Billing numbers come from here, so a counter that goes backwards or jumps is stored *flagged* and
-never becomes the device's latest count until a dealer accepts an offset or dismisses the flag.
+Written for batches: one upload carries a site's whole fleet, and the rows for all of it are read and
+written in a fixed number of queries, not a few per device.
+
+Billing numbers come from here, so a counter that goes backwards or jumps is stored *flagged* and never
+becomes the device's latest count until a dealer accepts an offset or dismisses the flag.
 """
 
+from collections import defaultdict
 from datetime import datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from meters.choices import EventKind, Lifecycle
 from meters.interpret import DeviceReading, Meter, validate_read
-from meters.models import Alert, Device, MeterFlag, MeterOffset, MeterRead, Supply
-from meters.services.devices import device_mark_read
+from meters.models import Alert, Device, DeviceEvent, MeterFlag, MeterOffset, MeterRead, Supply
+from portal.lib.bulk import bulk_update_rows
 
 # Supply kinds whose level a "lowest supply" figure on the device row should consider.
 CONSUMABLE_KINDS = {"toner", "ink", "drum", "developer"}
 SUPPLY_LOW_PREFIX = "supply_low:"
+DEVICE_FIELDS = ["last_read_at", "last_seen_at", "lifecycle", "latest_total", "latest_mono", "latest_color",
+                 "lowest_supply_percent", "status_text", "problems", "serial", "identity_key", "hostname",
+                 "location", "contact", "firmware"]  # fmt: skip
 
 
 def reading_record(*, device: Device, reading: DeviceReading, at: datetime, result=None) -> MeterRead | None:
-    """Stores one interpreted read of `device`. Returns the MeterRead, or None when it had no meters."""
-    with transaction.atomic():
-        read = _store_read(device, reading, at, result) if reading.meters else None
-        _store_supplies(device, reading, at)
-        _store_alerts(device, reading, at)
-        _update_device(device, reading, read, at)
-    return read
+    """One device's read; see readings_record."""
+    return readings_record(items=[(device, reading)], at=at, result=result).get(device.pk)
 
 
-def _adjusted(device: Device, meters: list[Meter], at: datetime) -> dict[str, int]:
+@transaction.atomic
+def readings_record(*, items: list[tuple[Device, DeviceReading]], at: datetime, result=None) -> dict[int, MeterRead]:
+    """Stores the reads of many devices taken at `at`. Returns device pk -> its new MeterRead (if it had meters)."""
+    items = list({device.pk: (device, reading) for device, reading in items}.values())
+    devices = [device for device, _ in items]
+    reads = _store_reads(items, at, result)
+    _store_supplies(items, at)
+    _store_alerts(items, at)
+    _update_devices(items, reads, at)
+    bulk_update_rows(devices, DEVICE_FIELDS)
+    return reads
+
+
+# --- meter reads ---------------------------------------------------------------------------------------------
+
+
+def _offsets(devices: list[Device], at: datetime) -> dict[int, dict[str, int]]:
+    offsets: dict[int, dict[str, int]] = defaultdict(dict)
+    for offset in MeterOffset.objects.filter(device__in=devices, since__lte=at):
+        kinds = offsets[offset.device_id]
+        kinds[offset.meter_kind] = kinds.get(offset.meter_kind, 0) + offset.offset
+    return offsets
+
+
+def _adjusted(meters: list[Meter], offsets: dict[str, int]) -> dict[str, int]:
     """Meter values with accepted offsets applied (a board swap restarts the raw counter)."""
-    offsets: dict[str, int] = {}
-    for offset in device.offsets.filter(since__lte=at):
-        offsets[offset.meter_kind] = offsets.get(offset.meter_kind, 0) + offset.offset
     values: dict[str, int] = {}
     for meter in meters:
         if meter.kind == "unclassified":
@@ -41,29 +65,41 @@ def _adjusted(device: Device, meters: list[Meter], at: datetime) -> dict[str, in
     return values
 
 
-def _store_read(device: Device, reading: DeviceReading, at: datetime, result) -> MeterRead | None:
-    values = _adjusted(device, reading.meters, at)
-    if not values:
-        return None
-    previous = device.reads.filter(read_at__lt=at, is_flagged=False).order_by("-read_at").first()
-    flags = _validate(previous, values, reading, at)
-    read = MeterRead(
+def _previous_reads(devices: list[Device], at: datetime) -> dict[int, MeterRead]:
+    reads = MeterRead.objects.filter(device__in=devices, read_at__lt=at, is_flagged=False)
+    return {read.device_id: read for read in reads.order_by("device_id", "-read_at").distinct("device_id")}
+
+
+def _store_reads(items, at: datetime, result) -> dict[int, MeterRead]:
+    devices = [device for device, reading in items if reading.meters]
+    if not devices:
+        return {}
+    offsets, previous = _offsets(devices, at), _previous_reads(devices, at)
+    existing = {r.device_id: r for r in MeterRead.objects.filter(device__in=devices, read_at=at)}
+    new_reads, flags_by_device = {}, {}
+    for device, reading in items:
+        values = _adjusted(reading.meters, offsets.get(device.pk, {})) if reading.meters else {}
+        if not values or device.pk in existing:  # nothing countable, or already stored (re-interpretation)
+            continue
+        flags = _validate(previous.get(device.pk), values, reading, at)
+        new_reads[device.pk] = _meter_read(device, reading, values, bool(flags), at, result)
+        flags_by_device[device.pk] = flags
+    MeterRead.objects.bulk_create(new_reads.values())
+    MeterFlag.objects.bulk_create(
+        MeterFlag(device_id=pk, read=new_reads[pk], kind=f.kind, meter_kind=f.meter_kind, oid=f.oid,
+                  previous=f.previous, current=f.current, proposed_offset=f.proposed_offset, message=f.message)
+        for pk, flags in flags_by_device.items() for f in flags
+    )  # fmt: skip
+    return {**existing, **new_reads}
+
+
+def _meter_read(device, reading: DeviceReading, values: dict[str, int], flagged: bool, at, result) -> MeterRead:
+    return MeterRead(
         device=device, result=result, read_at=at, total=values.get("total"), mono=values.get("mono"),
         color=values.get("color"), values=values, sources={m.kind: m.oid for m in reading.meters},
         supply_levels={s.oid: s.level_percent for s in reading.supplies if s.level_percent is not None},
-        is_flagged=bool(flags),
+        is_flagged=flagged,
     )  # fmt: skip
-    try:
-        with transaction.atomic():
-            read.save()
-    except IntegrityError:  # the same read interpreted twice (re-interpretation): keep the first
-        return MeterRead.objects.get(device=device, read_at=at)
-    MeterFlag.objects.bulk_create(
-        MeterFlag(device=device, read=read, kind=f.kind, meter_kind=f.meter_kind, oid=f.oid, previous=f.previous,
-                  current=f.current, proposed_offset=f.proposed_offset, message=f.message)
-        for f in flags
-    )  # fmt: skip
-    return read
 
 
 def _validate(previous: MeterRead | None, values: dict[str, int], reading: DeviceReading, at: datetime):
@@ -72,25 +108,38 @@ def _validate(previous: MeterRead | None, values: dict[str, int], reading: Devic
     oids = {m.kind: m.oid for m in reading.meters}
     before = [Meter(kind, value, oids.get(kind, "")) for kind, value in previous.values.items()]
     now = [Meter(kind, value, oids.get(kind, "")) for kind, value in values.items()]
-    elapsed = (at - previous.read_at).total_seconds()
-    return validate_read(before, now, elapsed, None)
+    return validate_read(before, now, (at - previous.read_at).total_seconds(), None)
 
 
-def _store_supplies(device: Device, reading: DeviceReading, at: datetime) -> None:
-    if not reading.supplies:
+# --- supplies --------------------------------------------------------------------------------------------------
+
+SUPPLY_FIELDS = [f.name for f in Supply._meta.concrete_fields if f.name not in ("id", "device", "key")]
+
+
+def _supply_row(device: Device, s, at: datetime) -> Supply:
+    return Supply(
+        device=device, key=s.oid[:160], description=s.description[:255], kind=s.kind, colour=s.colour or "",
+        level_percent=s.level_percent, level_raw=s.level_raw, max_capacity=s.max_capacity, unit=s.unit or "",
+        level_state=s.level_state, part_number=(s.part_number or "")[:64], pages_remaining=s.pages_remaining,
+        updated_at=at,
+    )  # fmt: skip
+
+
+def _store_supplies(items, at: datetime) -> None:
+    """One upsert for every supply seen; supplies a device no longer reports are removed."""
+    reported = [(device, reading) for device, reading in items if reading.supplies]
+    if not reported:
         return
-    rows = [
-        Supply(
-            device=device, key=s.oid[:160], description=s.description[:255], kind=s.kind, colour=s.colour or "",
-            level_percent=s.level_percent, level_raw=s.level_raw, max_capacity=s.max_capacity, unit=s.unit or "",
-            level_state=s.level_state, part_number=(s.part_number or "")[:64], pages_remaining=s.pages_remaining,
-            updated_at=at,
-        )
-        for s in reading.supplies
-    ]  # fmt: skip
-    fields = [f.name for f in Supply._meta.concrete_fields if f.name not in ("id", "device", "key")]
-    Supply.objects.bulk_create(rows, update_conflicts=True, unique_fields=["device", "key"], update_fields=fields)
-    device.supplies.exclude(key__in=[row.key for row in rows]).delete()
+    rows = {(d.pk, s.oid[:160]): _supply_row(d, s, at) for d, reading in reported for s in reading.supplies}
+    Supply.objects.bulk_create(rows.values(), update_conflicts=True, unique_fields=["device", "key"],
+                               update_fields=SUPPLY_FIELDS)  # fmt: skip
+    current = Supply.objects.filter(device__in=[d for d, _ in reported]).values_list("pk", "device_id", "key")
+    gone = [pk for pk, device_id, key in current if (device_id, key) not in rows]
+    if gone:
+        Supply.objects.filter(pk__in=gone).delete()
+
+
+# --- alerts ----------------------------------------------------------------------------------------------------
 
 
 def _supply_conditions(reading: DeviceReading) -> dict[str, tuple[str, str, str]]:
@@ -113,34 +162,58 @@ def _reported_conditions(reading: DeviceReading) -> dict[str, tuple[str, str, st
         conditions[condition] = ("warning", condition.replace("_", " "), "error_state")
     for alert in reading.alerts:
         code = alert.condition or f"alert_{alert.group}_{alert.code}"
-        conditions[code] = (alert.severity, alert.description or code.replace("_", " "), "alert_table")
+        conditions[code[:64]] = (alert.severity[:16], (alert.description or code.replace("_", " "))[:255],
+                                 "alert_table")  # fmt: skip
     return conditions
 
 
-def _store_alerts(device: Device, reading: DeviceReading, at: datetime) -> None:
-    reported = _reported_conditions(reading)
-    open_alerts = {alert.code: alert for alert in device.alerts.filter(cleared_at__isnull=True)}
-    for code, alert in open_alerts.items():
-        if code not in reported:
-            alert.cleared_at = at
-            alert.save(update_fields=["cleared_at"])
-    for code, (severity, description, source) in reported.items():
-        if code in open_alerts:
-            Alert.objects.filter(pk=open_alerts[code].pk).update(last_seen_at=at, description=description[:255])
-        else:
-            Alert.objects.create(device=device, code=code[:64], severity=severity[:16], description=description[:255],
-                                 source=source, first_seen_at=at, last_seen_at=at)  # fmt: skip
+def _store_alerts(items, at: datetime) -> None:
+    """Opens alerts for new conditions, touches those still reported, clears those gone: three statements."""
+    open_alerts = defaultdict(dict)
+    for alert in Alert.objects.filter(device__in=[d for d, _ in items], cleared_at__isnull=True):
+        open_alerts[alert.device_id][alert.code] = alert
+    cleared, seen, new = [], [], []
+    for device, reading in items:
+        reported, current = _reported_conditions(reading), open_alerts.get(device.pk, {})
+        cleared += [alert.pk for code, alert in current.items() if code not in reported]
+        seen += [current[code].pk for code in reported if code in current]
+        new += [Alert(device=device, code=code, severity=severity, description=text[:255], source=source,
+                      first_seen_at=at, last_seen_at=at)
+                for code, (severity, text, source) in reported.items() if code not in current]  # fmt: skip
+    Alert.objects.filter(pk__in=cleared).update(cleared_at=at)
+    Alert.objects.filter(pk__in=seen).update(last_seen_at=at)
+    Alert.objects.bulk_create(new)
 
 
-def _update_device(device: Device, reading: DeviceReading, read: MeterRead | None, at: datetime) -> None:
-    device_mark_read(device, at)
-    if read is not None and not read.is_flagged and read.read_at >= (device.last_read_at or at):
-        device.latest_total, device.latest_mono, device.latest_color = read.total, read.mono, read.color
+# --- devices ---------------------------------------------------------------------------------------------------
+
+
+def _update_devices(items, reads: dict[int, MeterRead], at: datetime) -> None:
+    returned = []
+    for device, reading in items:
+        if device.lifecycle != Lifecycle.ACTIVE:  # a good read brings a stale or retired device back
+            returned.append(
+                DeviceEvent(device=device, kind=EventKind.RETURNED, at=at, details={"was": device.lifecycle})
+            )
+            device.lifecycle = Lifecycle.ACTIVE
+        read = reads.get(device.pk)
+        newest = read is not None and not read.is_flagged and read.read_at >= (device.last_read_at or at)
+        if newest:
+            device.latest_total, device.latest_mono, device.latest_color = read.total, read.mono, read.color
+        device.last_read_at = max(filter(None, [device.last_read_at, at]))
+        device.last_seen_at = max(filter(None, [device.last_seen_at, at]))
+        _set_state(device, reading)
+    DeviceEvent.objects.bulk_create(returned)
+
+
+def _set_state(device: Device, reading: DeviceReading) -> None:
     levels = [s.level_percent for s in reading.supplies if s.kind in CONSUMABLE_KINDS and s.level_percent is not None]
     device.lowest_supply_percent = min(levels) if levels else None
     device.status_text = (reading.status.device_status or reading.status.printer_status or "")[:64]
     device.problems = [{"code": p.code, "message": p.message, "oid": p.oid} for p in reading.problems][:50]
-    device.save()
+
+
+# --- dealer decisions on flagged reads -------------------------------------------------------------------------
 
 
 @transaction.atomic
