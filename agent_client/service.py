@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import gzip
+import json
 import logging
 import platform
 import random
@@ -14,9 +17,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from agent_client import __version__
+from agent_client.delta import DeltaEncoder
 from agent_client.discovery import networks
 from agent_client.errors import PortalError, PortalUnavailable
-from agent_client.outbox import Outbox
+from agent_client.outbox import Entry, Outbox
 from agent_client.portal import PortalClient
 from agent_client.timeutil import now_iso
 from agent_client.worker import run_in_subprocess
@@ -68,14 +72,32 @@ class Agent:
             for entry in batch:
                 self.outbox.mark_attempt(entry.idempotency_key)
                 try:
-                    await self._call(self.client.post_result, entry.directive_id, entry.idempotency_key, entry.body)
+                    answer = await self._post(entry)
                 except PortalError as exc:
                     if exc.status not in PERMANENT:
                         raise
                     log.warning("result for directive %s refused for good: %s", entry.directive_id, exc)
                     self.outbox.drop(entry.idempotency_key)
                     continue
+                self.deltas.remember(entry.kind, entry.result(), str(answer.get("result_id") or ""))
                 self.outbox.ack(entry.idempotency_key)
+
+    @functools.cached_property
+    def deltas(self) -> DeltaEncoder:
+        return DeltaEncoder(self.outbox.db)
+
+    async def _post(self, entry: Entry) -> dict[str, Any]:
+        """Sends a read as changes to the last acknowledged one; in full if the portal has lost that base."""
+        full = entry.result()
+        encoded = self.deltas.encode(entry.kind, full)
+        body = entry.body if encoded is full else gzip.compress(json.dumps(encoded, separators=(",", ":")).encode())
+        try:
+            return await self._call(self.client.post_result, entry.directive_id, entry.idempotency_key, body)
+        except PortalError as exc:
+            if exc.code != "base_unknown":
+                raise
+            self.deltas.forget()
+            return await self._call(self.client.post_result, entry.directive_id, entry.idempotency_key, entry.body)
 
     async def run_forever(self) -> None:
         while not self.stop.is_set():

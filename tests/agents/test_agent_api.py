@@ -189,3 +189,37 @@ def test_nul_characters_in_an_upload_are_stored_replaced_not_lost(acme, client):
     assert response.status_code == 200, response.content
     stored = DirectiveResult.objects.get(directive=directive).payload
     assert stored["devices"][0]["varbinds"][0][2] == "pr\ufffdinter"
+
+
+def upload(client, token, directive, body):
+    return post_json(client, f"/agent/v1/directives/{directive.public_id}/result", body, token=token, gzip_body=True,
+                     HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))  # fmt: skip
+
+
+def test_a_changes_only_read_is_stored_whole(acme, client):
+    agent, token = make_agent()
+    full = [["1.3.6.1.2.1.1.5.0", "str", "printer"], ["1.3.6.1.2.1.43.10.2.1.4.1.1", "counter32", 1000],
+            ["1.3.6.1.2.1.43.11.1.1.9.1.1", "int", 80]]  # fmt: skip
+    first = directive_request(site=agent.site, kind="read", params={"devices": []})
+    base = upload(
+        client, token, first, {"kind": "read", "devices": [{"device_id": "d1", "ok": True, "varbinds": full}]}
+    )
+    second = directive_request(site=agent.site, kind="read", params={"devices": []})
+    changed = [["1.3.6.1.2.1.43.10.2.1.4.1.1", "counter32", 1250]]
+    delta = {"device_id": "d1", "ok": True, "base": base.json()["result_id"], "changed": changed,
+             "removed": ["1.3.6.1.2.1.1.5.0"]}  # fmt: skip
+    response = upload(client, token, second, {"kind": "read", "devices": [delta]})
+    assert response.status_code == 200, response.content
+    stored = DirectiveResult.objects.get(public_id=response.json()["result_id"]).payload["devices"][0]
+    assert "base" not in stored and stored["varbinds"] == [
+        ["1.3.6.1.2.1.43.10.2.1.4.1.1", "counter32", 1250], ["1.3.6.1.2.1.43.11.1.1.9.1.1", "int", 80],
+    ]  # fmt: skip
+
+
+def test_a_changes_only_read_against_an_unknown_base_is_409_and_stores_nothing(acme, client):
+    agent, token = make_agent()
+    directive = directive_request(site=agent.site, kind="read", params={"devices": []})
+    delta = {"device_id": "d1", "ok": True, "base": str(uuid.uuid4()), "changed": [], "removed": []}
+    response = upload(client, token, directive, {"kind": "read", "devices": [delta]})
+    assert response.status_code == 409 and response.json()["code"] == "base_unknown"
+    assert not DirectiveResult.objects.filter(directive=directive).exists()

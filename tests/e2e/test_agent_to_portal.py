@@ -8,6 +8,7 @@ from django_tenants.utils import tenant_context
 from agents.models import Agent, DirectiveResult
 from agents.services.keys import license_key_generate
 from meters.models import Device
+from meters.services.plans import read_directive_request
 from tests.e2e.agent_process import agent_cli
 from tests.support.factories import make_site
 from tests.support.snmprec import load_recording
@@ -55,6 +56,21 @@ def test_agent_enrolls_discovers_reads_and_the_portal_shows_meters(
         read_devices = [d for d in devices.values() if d.latest_total]
         assert len(read_devices) >= 3
         assert any(d.supplies.filter(kind="toner", level_percent__isnull=False).exists() for d in read_devices)
+        read_directive_request(site=site, requested_by="test")
+    agent_cli(config, "run", "--once")  # a steady-state read: sent as changes to the acknowledged one
+    with tenant_context(dealer):
+        reads = wait_until(lambda: list_if_two(DirectiveResult.objects.filter(
+            directive__site=site, directive__kind="read", status="interpreted").order_by("received_at")))  # fmt: skip
+        first, second = reads
+        assert second.payload_bytes < first.payload_bytes / 3  # only what changed went over the wire
+        whole = {e["device_id"]: len(e["varbinds"]) for e in second.payload["devices"] if e.get("ok")}
+        assert whole == {e["device_id"]: len(e["varbinds"]) for e in first.payload["devices"] if e.get("ok")}
+        assert all(d.reads.count() == 2 for d in Device.objects.filter(pk__in=[d.pk for d in read_devices]))
+
+
+def list_if_two(queryset):
+    items = list(queryset)
+    return items if len(items) == 2 else None
 
 
 def check_device(printer, device) -> None:
