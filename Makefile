@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SERVICES_DIR := var/services
+# Two pytest workers on this 2-core machine: each gets its own test database, worker, web server and simulator.
+PYTEST_ARGS ?= -n 2
 # Service URLs come from deploy/bin/ensure-services (existing servers if they answer, else its own).
 WITH_SERVICES = set -a && . $(SERVICES_DIR)/env && set +a &&
 

@@ -39,12 +39,24 @@ class CustomerForm(forms.ModelForm):
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 
+WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+
+
 class SiteForm(forms.ModelForm):
     time_zone = forms.ChoiceField(choices=[(zone, zone) for zone in COMMON_ZONES], initial="UTC")
+    discovery_weekdays = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS, coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Days the agent scans the network. None ticked: the dealer's default days.",
+    )  # fmt: skip
+    discovery_hour = forms.TypedChoiceField(
+        choices=[("", "Dealer default"), *[(h, f"{h:02d}:00") for h in range(24)]], coerce=int, empty_value=None,
+        required=False, help_text="Local time at the site.",
+    )  # fmt: skip
 
     class Meta:
         model = Site
-        fields = ["name", "address", "time_zone", "scan_targets", "scan_exclusions", "scan_rate_limit", "snmp_port"]
+        fields = ["name", "address", "time_zone", "scan_targets", "scan_exclusions", "scan_rate_limit", "snmp_port",
+                  "discovery_weekdays", "discovery_hour"]  # fmt: skip
         widgets = {
             "address": forms.Textarea(attrs={"rows": 2}),
             "scan_targets": forms.Textarea(attrs={"rows": 3, "placeholder": "192.168.1.0/24\n10.0.0.5-10.0.0.40"}),

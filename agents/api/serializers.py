@@ -24,9 +24,10 @@ class SiteSerializer(serializers.ModelSerializer):
         model = Site
         fields = [
             "id", "customer", "name", "address", "time_zone", "scan_targets", "scan_exclusions", "scan_rate_limit",
-            "snmp_port", "needs_confirmation", "created_at", "archived_at",
+            "snmp_port", "discovery_weekdays", "discovery_hour", "next_discovery_at", "next_read_at",
+            "needs_confirmation", "created_at", "archived_at",
         ]  # fmt: skip
-        read_only_fields = ["needs_confirmation", "created_at", "archived_at"]
+        read_only_fields = ["needs_confirmation", "created_at", "archived_at", "next_discovery_at", "next_read_at"]
 
     def validate_customer(self, customer):
         if self.instance is not None and customer != self.instance.customer:

@@ -7,7 +7,8 @@ from agents.models import Customer, Site, SnmpCredential
 from portal.lib.crypto import encrypt_text
 
 CUSTOMER_FIELDS = ("name", "account_number", "contact_name", "contact_email", "contact_phone", "report_emails", "notes")
-SITE_FIELDS = ("name", "address", "time_zone", "scan_targets", "scan_exclusions", "scan_rate_limit", "snmp_port")
+SITE_FIELDS = ("name", "address", "time_zone", "scan_targets", "scan_exclusions", "scan_rate_limit", "snmp_port",
+               "discovery_weekdays", "discovery_hour")  # fmt: skip
 
 
 def customer_create(*, name: str, needs_confirmation: bool = False, **fields) -> Customer:
@@ -59,6 +60,8 @@ def site_update(*, site: Site, **fields) -> Site:
         if field in fields:
             setattr(site, field, fields[field])
     site.needs_confirmation = False
+    # The next due times follow the new zone and days from now on (the next dispatch pass recomputes them).
+    site.next_discovery_at = site.next_read_at = site.next_status_at = None
     site.full_clean()
     site.save()
     return site

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
+from agents.models import Site
 from portal.accounts.models import Role, User
 from portal.accounts.services import user_create
 from portal.dealers.models import Dealer, Domain, schema_name_for, validate_dealer_code
@@ -57,6 +58,7 @@ def user_create_check(email: str, password: str) -> None:
     validate_password(password, user=User(email=email))
 
 
+SCHEDULE_FIELDS = {"discovery_weekdays", "discovery_hour", "read_hours", "status_interval_minutes"}
 SETTINGS_FIELDS = ("name", "reply_to_email", "phone", "notification_emails", "toner_alert_percent",
                    "discovery_weekdays", "discovery_hour", "read_hours", "status_interval_minutes")  # fmt: skip
 
@@ -73,4 +75,12 @@ def dealer_settings_update(
     elif enrollment_password:
         dealer.set_enrollment_password(enrollment_password)
     dealer.save(update_fields=[*SETTINGS_FIELDS, "enrollment_password"])
+    if SCHEDULE_FIELDS & fields.keys():
+        _reschedule_sites(dealer)
     return dealer
+
+
+def _reschedule_sites(dealer: Dealer) -> None:
+    """New default days or hours apply from now: each site's next times are recomputed at the next pass."""
+    with schema_context(dealer.schema_name):
+        Site.objects.update(next_discovery_at=None, next_read_at=None, next_status_at=None)

@@ -40,3 +40,35 @@ def test_sites_without_an_agent_get_nothing(acme):
     site = make_site()
     sites_dispatch_due(now=datetime(2026, 11, 23, 13, 1, tzinfo=UTC))
     assert not Directive.objects.filter(site=site).exists()
+
+
+def test_a_site_can_override_the_dealers_discovery_days_in_its_page(acme):
+    from tests.support.personas import client_for
+
+    site = make_site()
+    client = client_for(acme, acme.technician)
+    form = {"name": site.name, "time_zone": "America/Chicago", "scan_rate_limit": 0, "snmp_port": 161,
+            "discovery_weekdays": ["1", "4"], "discovery_hour": "9"}  # fmt: skip
+    assert client.post(f"/sites/{site.public_id}/edit/", form).status_code == 302
+    site.refresh_from_db()
+    site_schedule_reset(site=site, now=datetime(2026, 11, 21, 12, tzinfo=UTC))
+    assert site.next_discovery_at == datetime(2026, 11, 24, 15, tzinfo=UTC)  # Tuesday 09:00 in Chicago
+
+
+def test_dealer_settings_change_the_schedules_every_site_follows(acme):
+    from tests.support.personas import client_for
+
+    site = make_site()
+    site_schedule_reset(site=site, now=datetime(2026, 11, 21, 12, tzinfo=UTC))
+    form = {"name": acme.dealer.name, "toner_alert_percent": 20, "discovery_weekdays": ["2"], "discovery_hour": "15",
+            "read_hours": ["6", "18"], "status_interval_minutes": 30,
+            "notification_emails": "ops@acme.example"}  # fmt: skip
+    response = client_for(acme, acme.admin).post("/accounts/settings/", form)
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    acme.dealer.refresh_from_db()
+    assert (acme.dealer.discovery_weekdays, acme.dealer.read_hours) == ([2], [6, 18])
+    assert acme.dealer.notification_emails == ["ops@acme.example"] and acme.dealer.toner_alert_percent == 20
+    site.refresh_from_db()
+    assert site.next_discovery_at is None  # recomputed with the new days at the next pass
+    site_schedule_reset(site=site, now=datetime(2026, 11, 21, 12, tzinfo=UTC))
+    assert site.next_discovery_at == datetime(2026, 11, 25, 14, tzinfo=UTC)  # Wednesday 15:00 in Berlin

@@ -61,6 +61,7 @@ def django_db_setup(django_test_environment, django_db_blocker, django_db_modify
 def acme(django_db_setup, db) -> DealerPersonas:
     """Dealer A, with the connection inside its schema for the test's own queries."""
     personas = django_db_setup["acme"]
+    personas.dealer.refresh_from_db()  # another test may have changed its settings in memory
     connection.set_tenant(personas.dealer)
     yield personas
     connection.set_schema_to_public()
