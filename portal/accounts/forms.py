@@ -54,7 +54,9 @@ class DealerSettingsForm(forms.Form):
         choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple, help_text="Network discovery, site time."
     )
     discovery_hour = forms.TypedChoiceField(choices=HOURS, coerce=int)
-    read_hours = forms.TypedMultipleChoiceField(choices=HOURS, coerce=int, help_text="Meter reads, site time.")
+    read_hours = forms.TypedMultipleChoiceField(
+        choices=HOURS, coerce=int, widget=forms.CheckboxSelectMultiple, help_text="Meter reads, site time."
+    )
     status_interval_minutes = forms.IntegerField(min_value=5, max_value=1440, label="Status scan every (minutes)")
 
     def clean_notification_emails(self):

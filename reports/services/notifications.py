@@ -55,11 +55,21 @@ def alert_kind(code: str) -> str | None:
 
 
 def alerts_notify(*, now=None) -> int:
-    """Emails each new toner/service condition once, and once more when it clears. Others are marked seen."""
+    """Emails each new toner/service condition once, and once more when it clears. Others are marked seen.
+
+    A printer often says "toner low" three ways at once (a measured level under the dealer's threshold, the
+    alert table, the low-toner error bit). The measured level names the colour and is the one emailed; the
+    generic signals are emailed only for printers that give no level ("some remaining").
+    """
     now = now or timezone.now()
     recipients = list(connection.tenant.notification_emails)
     sent = 0
-    for alert in Alert.objects.filter(notified_at__isnull=True).select_related("device__site__customer"):
+    new = list(Alert.objects.filter(notified_at__isnull=True).select_related("device__site__customer"))
+    covered = _devices_with_toner_news(new)
+    for alert in new:
+        if alert.code in TONER_CODES and alert.device_id in covered:
+            Alert.objects.filter(pk=alert.pk).update(notified_at=now, cleared_notified_at=now)  # said by another
+            continue
         sent += _notify(alert, recipients, cleared=False, now=now)
     cleared = Alert.objects.filter(
         notified_at__isnull=False, cleared_at__isnull=False, cleared_notified_at__isnull=True
@@ -67,6 +77,15 @@ def alerts_notify(*, now=None) -> int:
     for alert in cleared.select_related("device__site__customer"):
         sent += _notify(alert, recipients, cleared=True, now=now)
     return sent
+
+
+def _devices_with_toner_news(new: list[Alert]) -> set[int]:
+    """Devices whose toner is already told: a measured low level (new or open), or a toner email still open."""
+    devices = {alert.device_id for alert in new}
+    measured = Alert.objects.filter(device__in=devices, cleared_at__isnull=True, code__startswith=SUPPLY_LOW_PREFIX)
+    told = Alert.objects.filter(device__in=devices, cleared_at__isnull=True, notified_at__isnull=False,
+                                code__in=TONER_CODES)  # fmt: skip
+    return set(measured.values_list("device_id", flat=True)) | set(told.values_list("device_id", flat=True))
 
 
 def _notify(alert: Alert, recipients: list[str], *, cleared: bool, now) -> int:

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.core.management import call_command
 from django.utils import timezone
 
+from agents.models import DirectiveResult
 from meters.choices import Lifecycle
 from meters.models import Device
 from meters.services.lifecycle import devices_update_lifecycle
@@ -35,8 +36,9 @@ def test_reinterpret_rebuilds_reads_from_stored_raw_results(committed, capsys):
         agent = new_agent()
         device = discover(agent, "konica_c250i", "10.3.0.2")
         read(agent, device, "konica_c250i")
-        result = device.reads.get().result
-        device.reads.all().delete()
+        # Other committed tests read the same printer (same serial, same device): follow only this agent's read.
+        result = DirectiveResult.objects.get(agent=agent, directive__kind="read")
+        device.reads.filter(result=result).delete()
         Device.objects.filter(pk=device.pk).update(latest_total=None)
     call_command("reinterpret", "--dealer", "acme", "--since", timezone.now().date().isoformat())
     assert "Re-interpreted" in capsys.readouterr().out

@@ -10,6 +10,7 @@ from tests.meters.ingest_support import discover, hours_ago, new_agent, read, se
 from tests.support.snmprec import load_recording
 
 LEVEL, CAPACITY = "1.3.6.1.2.1.43.11.1.1.9.1.1", "1.3.6.1.2.1.43.11.1.1.8.1.1"
+ERROR_STATE = "1.3.6.1.2.1.25.3.5.1.2.1"
 
 
 def first_supply_at(recording: str, fraction: float):
@@ -70,3 +71,26 @@ def test_a_reading_of_some_remaining_never_raises_a_toner_alert(acme):
     device = discover(agent, "konica_c250i", "10.6.0.3")
     read(agent, device, "konica_c250i", edit=set_value(LEVEL, -3))
     assert not Alert.objects.filter(device=device, code__startswith="supply_low:").exists()
+
+
+def test_one_low_toner_said_three_ways_is_one_email(acme, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    acme.dealer.notification_emails = ["service@acme.example"]
+    acme.dealer.save()
+    agent = new_agent()
+    device = discover(agent, "konica_c250i", "10.6.0.4")
+    low_level = first_supply_at("konica_c250i", 0.05)
+
+    def low_everywhere(vb):
+        vb = low_level(vb)
+        if vb[0] == ERROR_STATE:
+            vb[1], vb[2] = "hex", "20"  # hrPrinterDetectedErrorState: lowToner (bit 2)
+        return vb
+
+    read(agent, device, "konica_c250i", edit=low_everywhere)
+    codes = set(Alert.objects.filter(device=device).values_list("code", flat=True))
+    assert "low_toner" in codes and any(code.startswith("supply_low:") for code in codes)
+    alerts_notify()
+    send_all()
+    toner = [m for m in mail.outbox if "toner" in m.subject.lower()]
+    assert len(toner) == 1 and "%" in toner[0].subject

@@ -23,7 +23,9 @@ class Command(BaseCommand):
         if tenant is None:
             raise CommandError(f"No dealer '{dealer}': run create_dealer first.")
         with tenant_context(tenant):
-            dealer_settings_update(dealer=tenant, notification_emails=["service@demo.example"])
+            # Hourly reads, so the demo's charts move while someone looks (real dealers read a few times a day).
+            dealer_settings_update(dealer=tenant, notification_emails=["service@demo.example"],
+                                   read_hours=list(range(24)))  # fmt: skip
             site = self._site(targets, port)
             _key, text = license_key_generate(site=site, label="demo agent")
         self.stdout.write(text)
