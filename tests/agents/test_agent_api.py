@@ -138,6 +138,7 @@ def test_the_same_upload_twice_is_stored_once_and_acknowledged_twice(acme, clien
         (gzip.compress(b'{"kind": "discover"}'), "gzip", 400, "wrong_kind"),
         (gzip.compress(b" " * (17 * 1024 * 1024)), "gzip", 413, "too_large"),
     ],
+    ids=["not-gzip", "not-json", "not-an-object", "wrong-kind", "gzip-bomb"],
 )
 def test_a_malformed_upload_gets_a_clear_error_and_stores_nothing(acme, client, body, encoding, status, code):
     agent, token = make_agent()
