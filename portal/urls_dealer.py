@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("portal.accounts.urls")),
     path("", include("agents.urls")),
     path("", include("reports.urls")),
+    path("", include("meters.urls")),
     path("api/v1/", include(("portal.urls_api", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="portal.urls_dealer"), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

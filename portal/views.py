@@ -1,24 +1,29 @@
 from django.db import connection
-from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.views.generic import TemplateView
 
-from agents.models import Agent, Customer, Directive, Site
+from agents.models import Customer, Site
+from meters import selectors
 from portal.lib.views import DealerPageMixin
 
 
 class HomeView(DealerPageMixin, TemplateView):
+    """The fleet overview a dealer opens every morning: tiles, monthly volume, top customers, what needs a look."""
+
     template_name = "portal/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["counts"] = Customer.objects.active().aggregate(
-            customers=Count("id"), unconfirmed=Count("id", filter=Q(needs_confirmation=True))
-        )
-        context["site_count"] = Site.objects.active().count()
-        context["agents"] = Agent.objects.filter(revoked_at__isnull=True).select_related("site__customer")[:10]
-        context["pending"] = Directive.objects.filter(status__in=["pending", "leased"]).count()
-        context["to_confirm"] = Site.objects.active().filter(needs_confirmation=True).select_related("customer")
+        toner = self.request.tenant.toner_alert_percent
+        rows = selectors.volume_rows()
+        context.update(
+            summary=selectors.fleet_summary(toner_percent=toner), toner_percent=toner,
+            months=selectors.volume_by_month(rows), top_customers=selectors.customers_by_volume(rows),
+            silent_agents=selectors.agents_silent(), toner_low=selectors.devices_toner_low(toner_percent=toner),
+            in_alert=selectors.devices_in_alert(),
+            to_confirm=Site.objects.active().filter(needs_confirmation=True).select_related("customer")[:20],
+        )  # fmt: skip
+        context["has_customers"] = bool(context["top_customers"]) or Customer.objects.active().exists()
         return context
 
 

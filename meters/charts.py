@@ -1,0 +1,116 @@
+"""Server-rendered SVG charts: no chart library, no JavaScript, nothing fetched at run time.
+
+The SVGs scale with their container (viewBox + width 100%), so the same markup works at phone width.
+"""
+
+from collections.abc import Sequence
+from datetime import date
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+NO_VOLUME = "No pages counted yet: a month's pages show once a device has been read twice."
+WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 220, 56, 24, 10
+
+
+def compact(number: float) -> str:
+    """12345 -> 12.3k; axis labels must stay short at phone width."""
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(number) >= limit:
+            return f"{number / limit:.1f}".rstrip("0").rstrip(".") + suffix
+    return f"{number:.0f}"
+
+
+def _n(value: float) -> str:
+    """Coordinates as text first: format_html escapes its arguments to strings before formatting."""
+    return f"{value:.1f}"
+
+
+def _nice_max(value: float) -> float:
+    if value <= 4:
+        return 4  # whole pages on every grid line
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def _grid(top: float) -> SafeString:
+    plot_h = HEIGHT - PAD_BOTTOM - PAD_TOP
+    rows = []
+    for i in range(5):
+        y = PAD_TOP + plot_h * (1 - i / 4)
+        rows.append((PAD_LEFT, _n(y), WIDTH, _n(y), PAD_LEFT - 6, _n(y + 4), compact(top * i / 4)))
+    return format_html_join(
+        "",
+        '<line class="grid" x1="{}" y1="{}" x2="{}" y2="{}"/><text class="axis" x="{}" y="{}" '
+        'text-anchor="end">{}</text>',
+        rows,
+    )
+
+
+def _svg(label: str, body: SafeString) -> SafeString:
+    return format_html(
+        '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-label="{}" preserveAspectRatio="xMidYMid meet">'
+        "<title>{}</title>{}</svg>",
+        WIDTH, HEIGHT, label, label, body,
+    )  # fmt: skip
+
+
+def volume_bars(months: Sequence[tuple[date, int, int]], label: str = "Pages per month") -> SafeString:
+    """Stacked bars per month: mono below, colour on top."""
+    highest = max((mono + color for _, mono, color in months), default=0)
+    if highest <= 0:
+        return format_html('<p class="empty">{}</p>', NO_VOLUME)
+    top = _nice_max(highest)
+    plot_h, slot = HEIGHT - PAD_BOTTOM - PAD_TOP, (WIDTH - PAD_LEFT) / max(len(months), 1)
+    bars = []
+    for index, (month, mono, color) in enumerate(months):
+        x, h_mono, h_color = PAD_LEFT + index * slot + slot * 0.15, plot_h * mono / top, plot_h * color / top
+        base = PAD_TOP + plot_h
+        tip = f"{month:%b %Y}: {mono:,} mono, {color:,} colour"
+        bars.append(format_html(
+            '<g><title>{}</title><rect class="mono" x="{}" y="{}" width="{}" height="{}"/>'
+            '<rect class="color" x="{}" y="{}" width="{}" height="{}"/>'
+            '<text class="axis" x="{}" y="{}" text-anchor="middle">{}</text></g>',
+            tip, _n(x), _n(base - h_mono), _n(slot * 0.7), _n(h_mono), _n(x), _n(base - h_mono - h_color),
+            _n(slot * 0.7), _n(h_color), _n(x + slot * 0.35), HEIGHT - 6, f"{month:%b}",
+        ))  # fmt: skip
+    return _svg(label, _grid(top) + mark_safe("".join(bars)))  # noqa: S308 - every part built by format_html
+
+
+def meter_lines(points: Sequence[dict], series: Sequence[str], label: str = "Meter history") -> SafeString:
+    """Counters over time, one polyline per series ('total', 'mono', 'color'), x spaced by real time."""
+    values = [p[s] for p in points for s in series if p.get(s) is not None]
+    if len(points) < 2 or not values:
+        return format_html('<p class="empty">{}</p>', "Not enough reads yet for a chart.")
+    low, high = min(values), max(values)
+    low = max(0, low - (high - low) * 0.1)
+    span, t0 = (high - low) or 1, points[0]["day"]
+    t_span = ((points[-1]["day"] - t0).total_seconds()) or 1
+    plot_h, plot_w = HEIGHT - PAD_BOTTOM - PAD_TOP, WIDTH - PAD_LEFT
+    lines = []
+    for name in series:
+        coords = [
+            f"{PAD_LEFT + plot_w * (p['day'] - t0).total_seconds() / t_span:.1f},"
+            f"{PAD_TOP + plot_h * (1 - (p[name] - low) / span):.1f}"
+            for p in points
+            if p.get(name) is not None
+        ]
+        if coords:
+            lines.append(format_html('<polyline class="line {}" points="{}"/>', name, " ".join(coords)))
+    return _svg(label, _axis_range(low, high, points) + mark_safe("".join(lines)))  # noqa: S308
+
+
+def _axis_range(low: float, high: float, points: Sequence[dict]) -> SafeString:
+    first, last = points[0]["day"], points[-1]["day"]
+    return format_html(
+        '<line class="grid" x1="{}" y1="{}" x2="{}" y2="{}"/><line class="grid" x1="{}" y1="{}" x2="{}" y2="{}"/>'
+        '<text class="axis" x="{}" y="{}" text-anchor="end">{}</text>'
+        '<text class="axis" x="{}" y="{}" text-anchor="end">{}</text>'
+        '<text class="axis" x="{}" y="{}">{}</text><text class="axis" x="{}" y="{}" text-anchor="end">{}</text>',
+        PAD_LEFT, PAD_TOP, WIDTH, PAD_TOP, PAD_LEFT, HEIGHT - PAD_BOTTOM, WIDTH, HEIGHT - PAD_BOTTOM,
+        PAD_LEFT - 6, PAD_TOP + 4, compact(high), PAD_LEFT - 6, HEIGHT - PAD_BOTTOM + 4, compact(low),
+        PAD_LEFT, HEIGHT - 6, f"{first:%b %-d, %Y}", WIDTH, HEIGHT - 6, f"{last:%b %-d, %Y}",
+    )  # fmt: skip

@@ -1,0 +1,92 @@
+"""Template helpers for the fleet pages: relative times in the site's zone, charts, number formats."""
+
+import zoneinfo
+from datetime import datetime, timedelta
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.timesince import timesince, timeuntil
+
+from meters import charts
+
+register = template.Library()
+
+
+def _zone(tz) -> zoneinfo.ZoneInfo:
+    if isinstance(tz, zoneinfo.ZoneInfo):
+        return tz
+    try:
+        return zoneinfo.ZoneInfo(str(tz or "UTC"))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def relative(value: datetime, now: datetime) -> str:
+    if abs(now - value) < timedelta(minutes=1):
+        return "just now"
+    if value > now:
+        return f"in {timeuntil(value, now, depth=1)}"
+    return f"{timesince(value, now, depth=1)} ago"
+
+
+@register.simple_tag
+def when(value: datetime | None, tz=None, empty: str = "never") -> SafeString:
+    """'3 hours ago', with the exact time in the site's time zone on hover (title) and machine-readable."""
+    if value is None:
+        return format_html('<span class="muted">{}</span>', empty)
+    zone = _zone(tz)
+    local = timezone.localtime(value, zone)
+    exact = f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({zone.key})"
+    return format_html('<time datetime="{}" title="{}">{}</time>', value.isoformat(), exact,
+                       relative(value, timezone.now()))  # fmt: skip
+
+
+@register.filter
+def volume_chart(months) -> SafeString:
+    return charts.volume_bars([(m.month, m.mono, m.color) for m in months])
+
+
+@register.filter
+def meter_chart(points) -> SafeString:
+    series = [name for name in ("total", "mono", "color") if any(p.get(name) for p in points)]
+    if "total" in series and len(series) == 3:
+        series.remove("total")  # mono and colour lines say more than their sum on the same axis
+    return charts.meter_lines(points, series)
+
+
+FIRST_METERS = ("total", "mono", "color")
+
+
+@register.filter
+def meters_in_order(values: dict) -> list[tuple[str, int]]:
+    """(label, pages): total, mono and colour first, then whatever else the device counts, by name."""
+    order = sorted(values, key=lambda kind: (kind not in FIRST_METERS, FIRST_METERS.index(kind)
+                                             if kind in FIRST_METERS else 0, kind))  # fmt: skip
+    labels = {"color": "Colour"}
+    return [(labels.get(kind, kind.replace("_", " ").capitalize()), values[kind]) for kind in order]
+
+
+@register.filter
+def compact(number) -> str:
+    return "—" if number is None else charts.compact(float(number))
+
+
+@register.filter
+def level_class(percent) -> str:
+    if percent is None:
+        return "unknown"
+    return "low" if percent < 10 else "mid" if percent < 25 else "ok"
+
+
+@register.inclusion_tag("meters/_fleet_panel.html", takes_context=True)
+def fleet_panel(context, *, customer=None, site=None) -> dict:
+    """The devices of a customer's or a site's page: a few grouped queries, whatever the fleet's size."""
+    from meters import selectors
+
+    site_ids = [site.pk] if site is not None else list(customer.sites.values_list("pk", flat=True))
+    devices = list(selectors.site_devices(site_ids=site_ids))
+    scope = f"site={site.public_id}" if site is not None else f"customer={customer.public_id}"
+    return {"devices": devices, "scope": scope, "show_site": site is None, "user": context.get("user"),
+            "truncated": len(devices) >= selectors.SITE_DEVICES_LIMIT}  # fmt: skip

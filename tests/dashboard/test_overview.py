@@ -1,0 +1,107 @@
+"""The fleet overview, customer and site pages: what a dealer looks at every morning."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from agents.models import Agent
+from meters.models import Alert, MeterRead
+from meters.selectors import month_start
+from tests.dashboard.fleet_support import (
+    black_toner,
+    discover_as,
+    fleet_of,
+    queries_for,
+    read_as,
+    recording_serial,
+    toner_at,
+)
+from tests.meters.ingest_support import new_agent
+from tests.support.personas import client_for
+
+
+@pytest.fixture(autouse=True)
+def fresh_volume_cache():
+    cache.clear()  # the overview caches monthly volume per dealer; each test sees its own rows
+    yield
+    cache.clear()
+
+
+def tiles(page: str) -> dict[str, int]:
+    return {name: int(num) for name, num in re.findall(r'id="tile-(\w+)"[^>]*><span class="num">(\d+)<', page)}
+
+
+def test_overview_tiles_count_new_devices_toner_low_and_alerts(acme):
+    client = client_for(acme, acme.viewer)
+    before = tiles(client.get("/").content.decode())
+    agent = new_agent()
+    low, full = fleet_of(agent, 2, prefix="33.1")
+    original = recording_serial()
+    read_as(agent, low, original, edits=(toner_at(black_toner(low), 2),))
+    read_as(agent, full, original, edits=(toner_at(black_toner(full), 97),))
+    for device in (low, full):  # whatever else the recording reports, the levels above decide "toner low"
+        device.supplies.exclude(pk=black_toner(device).pk).update(level_percent=90)
+    full.lowest_supply_percent = 97
+    full.save()
+    now = timezone.now()
+    Alert.objects.filter(device__in=[low, full], cleared_at__isnull=True).update(cleared_at=now)
+    Alert.objects.create(device=low, code="jam", severity="warning", description="Paper jam", source="alert_table",
+                         first_seen_at=now, last_seen_at=now)  # fmt: skip
+    after = tiles(client.get("/").content.decode())
+    assert after["monitored"] - before["monitored"] == 2 and after["new"] - before["new"] == 2
+    assert after["toner"] - before["toner"] == 1
+    assert after["alert"] - before["alert"] == 1
+
+
+def test_customers_ranked_by_pages_with_monthly_volume(acme):
+    agent = new_agent()
+    device = discover_as(agent, "10.33.2.1", recording_serial(), "VOLUME1")
+    now = timezone.now()
+    points = [
+        (month_start(now, 2) + timedelta(hours=1), 10_000, 2_000),
+        (month_start(now, 1) + timedelta(hours=1), 11_000, 2_500),
+        (now - timedelta(minutes=5), 11_400, 2_600),
+    ]
+    for at, mono, color in points:
+        MeterRead.objects.create(device=device, read_at=at, mono=mono, color=color, total=mono + color,
+                                 values={"total": mono + color, "mono": mono, "color": color})  # fmt: skip
+    page = client_for(acme, acme.viewer).get("/").content.decode()
+    ranking = page.split('id="top-customers"')[1].split("</section>")[0]
+    row = re.search(re.escape(agent.site.customer.name) + r".*?</tr>", ranking, re.S).group(0)
+    assert re.findall(r'class="num">([\d,]+)<', row) == ["2,000", "600"]  # 1,500 last month + 500 this month
+    assert '<svg class="chart"' in page.split('id="volume"')[1]
+
+
+def test_agents_that_have_not_called_in_are_listed(acme):
+    agent = new_agent(hostname="quiet-pc")
+    Agent.objects.filter(pk=agent.pk).update(last_seen_at=timezone.now() - timedelta(days=3))
+    page = client_for(acme, acme.viewer).get("/").content.decode()
+    silent = page.split('id="silent-agents"')[1].split("</section>")[0]
+    assert "quiet-pc" in silent and "3 days ago" in silent.replace("\xa0", " ")
+
+
+def test_customer_and_site_pages_list_their_devices_and_agents(acme):
+    agent = new_agent(hostname="reception-pc")
+    devices = fleet_of(agent, 2, prefix="33.4")
+    client = client_for(acme, acme.viewer)
+    for url in (f"/customers/{agent.site.customer.public_id}/", f"/sites/{agent.site.public_id}/"):
+        page = client.get(url).content.decode()
+        assert all(f"/devices/{d.public_id}/" in page for d in devices), url
+        assert "reception-pc" in page, url
+
+
+def test_query_counts_do_not_grow_with_the_fleet(acme):
+    agent = new_agent()
+    fleet_of(agent, 2, prefix="33.5")
+    client = client_for(acme, acme.admin)
+    site = agent.site
+    urls = ["/", f"/devices/?site={site.public_id}", "/devices/", f"/customers/{site.customer.public_id}/",
+            f"/sites/{site.public_id}/"]  # fmt: skip
+    small = {url: queries_for(client, url) for url in urls}
+    cache.clear()
+    fleet_of(agent, 6, prefix="33.6")
+    large = {url: queries_for(client, url) for url in urls}
+    assert small == large
