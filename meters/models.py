@@ -185,3 +185,22 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} on {self.device_id}"
+
+
+class MeterMonth(models.Model):
+    """Each device's lowest and highest good counts per month, kept at ingest, so the fleet's monthly volume
+    is read from a dozen rows per device instead of a year of meter reads."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="months")
+    month = models.DateField()
+    min_mono = models.BigIntegerField(null=True)
+    max_mono = models.BigIntegerField(null=True)
+    min_color = models.BigIntegerField(null=True)
+    max_color = models.BigIntegerField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["device", "month"], name="one_rollup_per_device_month")]
+        indexes = [models.Index(fields=["month"])]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.month:%Y-%m}"

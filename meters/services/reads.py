@@ -16,6 +16,7 @@ from django.utils import timezone
 from meters.choices import EventKind, Lifecycle
 from meters.interpret import DeviceReading, Meter, validate_read
 from meters.models import Alert, Device, DeviceEvent, MeterFlag, MeterOffset, MeterRead, Supply
+from meters.services.rollups import rollups_add, rollups_rebuild
 from portal.lib.bulk import bulk_update_rows
 
 # Supply kinds whose level a "lowest supply" figure on the device row should consider.
@@ -85,6 +86,7 @@ def _store_reads(items, at: datetime, result) -> dict[int, MeterRead]:
         new_reads[device.pk] = _meter_read(device, reading, values, bool(flags), at, result)
         flags_by_device[device.pk] = flags
     MeterRead.objects.bulk_create(new_reads.values())
+    rollups_add(list(new_reads.values()))
     MeterFlag.objects.bulk_create(
         MeterFlag(device_id=pk, read=new_reads[pk], kind=f.kind, meter_kind=f.meter_kind, oid=f.oid,
                   previous=f.previous, current=f.current, proposed_offset=f.proposed_offset, message=f.message)
@@ -226,6 +228,7 @@ def flag_accept(*, flag: MeterFlag, by: str) -> MeterFlag:
         _shift(read, flag.meter_kind, offset)
     _resolve(flag, "accepted", by, timezone.now())
     _refresh_latest(flag.device)
+    rollups_rebuild(flag.device)
     return flag
 
 
@@ -234,6 +237,7 @@ def flag_dismiss(*, flag: MeterFlag, by: str) -> MeterFlag:
     """The read is right as it is (e.g. a counter really was replaced and billing restarts)."""
     _resolve(flag, "dismissed", by, timezone.now())
     _refresh_latest(flag.device)
+    rollups_rebuild(flag.device)
     return flag
 
 
