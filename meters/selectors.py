@@ -101,6 +101,15 @@ def _volume_rows(now: datetime) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _volume_key(now: datetime) -> str:
+    return f"fleet-volume:{connection.schema_name}:{now:%Y-%m}"
+
+
+def volume_cache_forget(*, now: datetime | None = None) -> None:
+    """After a change the chart should show at once (a dealer's decision on a flagged read)."""
+    cache.delete(_volume_key(now or timezone.now()))
+
+
 def volume_rows(*, now: datetime | None = None, fresh: bool = False) -> list[tuple]:
     """(customer id, name, month, mono, colour, devices) for the last 12 months.
 
@@ -109,7 +118,7 @@ def volume_rows(*, now: datetime | None = None, fresh: bool = False) -> list[tup
     never be warm, and a monthly chart a few minutes old is still right to the eye.
     """
     now = now or timezone.now()
-    key = f"fleet-volume:{connection.schema_name}:{now:%Y-%m}"
+    key = _volume_key(now)
     rows = None if fresh else cache.get(key)
     if rows is None:
         rows = _volume_rows(now)

@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from agents.agent_api import serializers as s
@@ -49,9 +50,16 @@ def require_dealer() -> None:
         raise CredentialRejected("This key or dealer id is not known to this portal.", code="unknown_dealer")
 
 
+class EnrolmentThrottle(AnonRateThrottle):
+    """Per client address, across every web process (the cache is Redis)."""
+
+    scope = "enrolment"
+
+
 class EnrollView(AgentView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_classes = [EnrolmentThrottle]
 
     @extend_schema(request=s.EnrollRequestSerializer, responses={201: s.EnrollResponseSerializer, **ERRORS})
     def post(self, request):
@@ -82,6 +90,7 @@ class RegisterView(AgentView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_classes = [EnrolmentThrottle]
 
     @extend_schema(request=s.RegisterRequestSerializer, responses={201: s.RegisterResponseSerializer, **ERRORS})
     def post(self, request):

@@ -30,3 +30,9 @@ def envsecret(name: str, default: str = "") -> str:
     if path:
         return Path(path).read_text().strip()
     return os.environ.get(name, default)
+
+
+def redis_database(url: str, number: int) -> str:
+    """The same Redis server, another database: redis://host:6379/0 -> redis://host:6379/<number>."""
+    base, _, last = url.rstrip("/").rpartition("/")
+    return f"{base}/{number}" if last.isdigit() and "//" in base else f"{url.rstrip('/')}/{number}"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from portal.lib.env import env, envbool, envint, envlist, envsecret
+from portal.lib.env import env, envbool, envint, envlist, envsecret, redis_database
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(env("MB_VAR_DIR", str(BASE_DIR / "var")))
@@ -118,6 +118,15 @@ STORAGES = {
 }
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Shared by every web process: throttles and dashboard caches must agree across gunicorn workers.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Its own Redis database: a cache clear (FLUSHDB) must never take the Celery broker's queues with it.
+        "LOCATION": env("CACHE_URL", redis_database(REDIS_URL, 1)),
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", "mb"),
+    }
+}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TASK_DEFAULT_QUEUE = env("MB_CELERY_QUEUE", "meterbridge")
@@ -140,6 +149,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "portal.lib.api_errors.exception_handler",
+    # Enrolment takes a key or a dealer's enrolment password from anyone on the Internet: slow guessing down.
+    "DEFAULT_THROTTLE_RATES": {"enrolment": env("AGENT_ENROLMENT_RATE", "10/minute")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Meterbridge API",

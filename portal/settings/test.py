@@ -3,7 +3,7 @@
 import os
 
 from portal.settings.base import *  # noqa: F403
-from portal.settings.base import DATABASES, env
+from portal.settings.base import CACHES, DATABASES, REST_FRAMEWORK, env
 
 # The suite's own database, one per run (two runs on one machine must not drop each other's); the worker and
 # web server the suite starts are told its name and use it directly (MB_TEST_DB_READY).
@@ -20,3 +20,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Each run its own cache namespace: parallel runs share one Redis.
+CACHES["default"]["KEY_PREFIX"] = f"test-{_test_name}"
+# The suite enrols many agents from 127.0.0.1; the throttle's own test sets the production rate.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"enrolment": "10000/minute"}}

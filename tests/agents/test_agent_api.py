@@ -224,3 +224,14 @@ def test_a_changes_only_read_against_an_unknown_base_is_409_and_stores_nothing(a
     response = upload(client, token, directive, {"kind": "read", "devices": [delta]})
     assert response.status_code == 409 and response.json()["code"] == "base_unknown"
     assert not DirectiveResult.objects.filter(directive=directive).exists()
+
+
+def test_guessing_the_enrolment_password_is_slowed_down(acme, client, monkeypatch):
+    from agents.agent_api.views import EnrolmentThrottle
+
+    # Production's default rate; the counts live under this run's own cache prefix, so they start at zero.
+    monkeypatch.setattr(EnrolmentThrottle, "THROTTLE_RATES", {"enrolment": "10/minute"})
+    body = {"dealer": "acme", "enrollment_password": "guess", "customer_name": "X"}
+    codes = [post_json(client, "/agent/v1/register", body, REMOTE_ADDR="203.0.113.9").status_code for _ in range(12)]
+    assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]
+    assert post_json(client, "/agent/v1/register", body, REMOTE_ADDR="203.0.113.10").status_code == 401  # others

@@ -4,12 +4,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from agents.models import Agent
 from meters.models import Alert, MeterRead
-from meters.selectors import month_start
+from meters.selectors import month_start, volume_cache_forget
 from meters.services.rollups import rollups_add
 from tests.dashboard.fleet_support import (
     black_toner,
@@ -25,10 +24,10 @@ from tests.support.personas import client_for
 
 
 @pytest.fixture(autouse=True)
-def fresh_volume_cache():
-    cache.clear()  # the overview caches monthly volume per dealer; each test sees its own rows
+def fresh_volume_cache(acme):
+    volume_cache_forget()  # the overview caches monthly volume per dealer; each test sees its own rows
     yield
-    cache.clear()
+    volume_cache_forget()
 
 
 def tiles(page: str) -> dict[str, int]:
@@ -105,7 +104,7 @@ def test_query_counts_do_not_grow_with_the_fleet(acme):
     urls = ["/", f"/devices/?site={site.public_id}", "/devices/", f"/customers/{site.customer.public_id}/",
             f"/sites/{site.public_id}/"]  # fmt: skip
     small = {url: queries_for(client, url) for url in urls}
-    cache.clear()
+    volume_cache_forget()
     fleet_of(agent, 6, prefix="33.6")
     large = {url: queries_for(client, url) for url in urls}
     assert small == large
