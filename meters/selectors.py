@@ -4,6 +4,7 @@ Every page asks a fixed number of queries whatever the fleet's size: counts are 
 limited, and per-device figures come from the denormalised columns on Device (latest_*, lowest_supply_percent).
 """
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -101,21 +102,24 @@ def _volume_rows(now: datetime) -> list[tuple]:
         return cursor.fetchall()
 
 
+def _version_key() -> str:
+    return f"fleet-volume-version:{connection.schema_name}"
+
+
 def _volume_key(now: datetime) -> str:
-    return f"fleet-volume:{connection.schema_name}:{now:%Y-%m}"
+    return f"fleet-volume:{connection.schema_name}:{now:%Y-%m}:{cache.get(_version_key(), 0)}"
 
 
-def volume_cache_forget(*, now: datetime | None = None) -> None:
-    """After a change the chart should show at once (a dealer's decision on a flagged read)."""
-    cache.delete(_volume_key(now or timezone.now()))
+def volume_cache_forget() -> None:
+    """New pages were counted (an ingest batch, a dealer's decision on a flagged read): show them at once."""
+    cache.set(_version_key(), time.time_ns(), None)
 
 
 def volume_rows(*, now: datetime | None = None, fresh: bool = False) -> list[tuple]:
     """(customer id, name, month, mono, colour, devices) for the last 12 months.
 
     Read from the monthly rollups (MeterMonth; a device appears once a month, so count(*) counts devices) and
-    cached per dealer for VOLUME_CACHE_SECONDS: in a fleet that reads all day a key on the newest read would
-    never be warm, and a monthly chart a few minutes old is still right to the eye.
+    cached per dealer until an ingest batch counts new pages (volume_cache_forget) or VOLUME_CACHE_SECONDS pass.
     """
     now = now or timezone.now()
     key = _volume_key(now)

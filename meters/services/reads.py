@@ -16,7 +16,6 @@ from django.utils import timezone
 from meters.choices import EventKind, Lifecycle
 from meters.interpret import DeviceReading, Meter, validate_read
 from meters.models import Alert, Device, DeviceEvent, MeterFlag, MeterOffset, MeterRead, Supply
-from meters.selectors import volume_cache_forget
 from meters.services.rollups import rollups_add, rollups_rebuild
 from portal.lib.bulk import bulk_update_rows
 
@@ -230,7 +229,6 @@ def flag_accept(*, flag: MeterFlag, by: str) -> MeterFlag:
     _resolve(flag, "accepted", by, timezone.now())
     _refresh_latest(flag.device)
     rollups_rebuild(flag.device)
-    volume_cache_forget()
     return flag
 
 
@@ -240,7 +238,6 @@ def flag_dismiss(*, flag: MeterFlag, by: str) -> MeterFlag:
     _resolve(flag, "dismissed", by, timezone.now())
     _refresh_latest(flag.device)
     rollups_rebuild(flag.device)
-    volume_cache_forget()
     return flag
 
 

@@ -4,6 +4,7 @@ less its colour pages as mono, as the fleet volume chart does."""
 from django.db import connection
 
 from meters.models import Device, MeterRead
+from meters.selectors import volume_cache_forget
 
 _UPSERT = """
 INSERT INTO meters_metermonth (device_id, month, min_mono, max_mono, min_color, max_color)
@@ -42,9 +43,11 @@ def rollups_add(reads: list[MeterRead]) -> None:
     params = [value for r in good for value in (r.device_id, r.read_at.date().replace(day=1), _mono(r), r.color)]
     with connection.cursor() as cursor:
         cursor.execute(_UPSERT.format(rows=rows), params)
+    volume_cache_forget()
 
 
 def rollups_rebuild(device: Device) -> None:
     """After a dealer's decision changed a device's reads (accepted offset, dismissed flag)."""
     with connection.cursor() as cursor:
         cursor.execute(_REBUILD, {"device": device.pk})
+    volume_cache_forget()
