@@ -250,7 +250,8 @@ def report(pages: dict[str, Any], runs: int) -> dict[str, Any]:
         "query_counts_constant": constant,
         "pages": pages,
         "notes": "The overview's monthly volume comes from per-device monthly rollups kept at ingest (MeterMonth) "
-        "and is cached per dealer for 10 minutes; 10k_volume_uncached times it with the cache cleared "
+        "and is cached per dealer until new pages are counted (at most 10 minutes); 10k_volume_uncached times it "
+        "with the cache cleared "
         "before every request.",
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
     }
