@@ -116,27 +116,41 @@ def _validate(previous: MeterRead | None, values: dict[str, int], reading: Devic
 # --- supplies --------------------------------------------------------------------------------------------------
 
 SUPPLY_FIELDS = [f.name for f in Supply._meta.concrete_fields if f.name not in ("id", "device", "key")]
+# What makes a supply row different; updated_at is when one of these last changed.
+SUPPLY_STATE = [name for name in SUPPLY_FIELDS if name != "updated_at"]
 
 
-def _supply_row(device: Device, s, at: datetime) -> Supply:
-    return Supply(
-        device=device, key=s.oid[:160], description=s.description[:255], kind=s.kind, colour=s.colour or "",
-        level_percent=s.level_percent, level_raw=s.level_raw, max_capacity=s.max_capacity, unit=s.unit or "",
-        level_state=s.level_state, part_number=(s.part_number or "")[:64], pages_remaining=s.pages_remaining,
-        updated_at=at,
-    )  # fmt: skip
+def _supply_values(s) -> dict:
+    """The row's fields (SUPPLY_STATE) from the interpreter's supply."""
+    return {
+        "description": s.description[:255], "kind": s.kind, "colour": s.colour or "", "level_percent": s.level_percent,
+        "level_raw": s.level_raw, "max_capacity": s.max_capacity, "unit": s.unit or "", "level_state": s.level_state,
+        "part_number": (s.part_number or "")[:64], "pages_remaining": s.pages_remaining,
+    }  # fmt: skip
 
 
 def _store_supplies(items, at: datetime) -> None:
-    """One upsert for every supply seen; supplies a device no longer reports are removed."""
+    """Writes only supplies that are new or changed (most reads change none), removes those no longer reported."""
     reported = [(device, reading) for device, reading in items if reading.supplies]
     if not reported:
         return
-    rows = {(d.pk, s.oid[:160]): _supply_row(d, s, at) for d, reading in reported for s in reading.supplies}
-    Supply.objects.bulk_create(rows.values(), update_conflicts=True, unique_fields=["device", "key"],
-                               update_fields=SUPPLY_FIELDS)  # fmt: skip
-    current = Supply.objects.filter(device__in=[d for d, _ in reported]).values_list("pk", "device_id", "key")
-    gone = [pk for pk, device_id, key in current if (device_id, key) not in rows]
+    stored = {
+        (row[1], row[2]): (row[0], row[3:])
+        for row in Supply.objects.filter(device__in=[d for d, _ in reported]).values_list(
+            "pk", "device_id", "key", *SUPPLY_STATE
+        )
+    }
+    seen, changed = set(), []
+    for device, reading in reported:
+        for supply in reading.supplies:
+            key, values = (device.pk, supply.oid[:160]), _supply_values(supply)
+            seen.add(key)
+            if stored.get(key, (None, None))[1] != tuple(values[name] for name in SUPPLY_STATE):
+                changed.append(Supply(device=device, key=key[1], updated_at=at, **values))
+    if changed:
+        Supply.objects.bulk_create(changed, update_conflicts=True, unique_fields=["device", "key"],
+                                   update_fields=SUPPLY_FIELDS)  # fmt: skip
+    gone = [pk for key, (pk, _values) in stored.items() if key not in seen]
     if gone:
         Supply.objects.filter(pk__in=gone).delete()
 

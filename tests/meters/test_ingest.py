@@ -139,3 +139,16 @@ def test_a_failed_device_keeps_its_last_count_and_shows_the_error(acme):
     device.refresh_from_db()
     assert device.latest_total == before and "timeout" in summary.errors[0]
     assert device.problems[0]["code"] == "read_failed"
+
+
+def test_supplies_follow_the_printer_and_unchanged_ones_are_not_rewritten(acme):
+    agent = new_agent()
+    device = discover(agent, "konica_c250i", "10.0.0.31")
+    level = "1.3.6.1.2.1.43.11.1.1.9.1.1"
+    read(agent, device, "konica_c250i", at=hours_ago(3), edit=set_value(level, 60))
+    first = {s.key: s.updated_at for s in device.supplies.all()}
+    read(agent, device, "konica_c250i", at=hours_ago(2), edit=set_value(level, 55))
+    after = {s.key: (s.level_raw, s.updated_at) for s in device.supplies.all()}
+    assert after[level][0] == 55 and after[level][1] > first[level]
+    untouched = [key for key in first if key != level]
+    assert untouched and all(after[key][1] == first[key] for key in untouched)
