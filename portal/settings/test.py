@@ -25,3 +25,6 @@ STORAGES = {
 CACHES["default"]["KEY_PREFIX"] = f"test-{_test_name}"
 # The suite enrols many agents from 127.0.0.1; the throttle's own test sets the production rate.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"enrolment": "10000/minute"}}
+# Static files straight from the apps (as in development): the in-process client has no collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
