@@ -149,6 +149,8 @@ def start_agent() -> None:
         subprocess.run([*agent, "enroll", "--portal", f"http://127.0.0.1:{WEB_PORT}", "--key", "-"], input=key,
                        text=True, check=True, env=agent_env, stdout=subprocess.DEVNULL)  # fmt: skip
     start("agent", [*agent, "run"], env=agent_env)
+    # Real dealers read a few times a day; the demo reads every two minutes so its charts move while watched.
+    start("reads", [sys.executable, "manage.py", "demo_reads", "--every", "120"])
 
 
 def print_sign_in() -> None:

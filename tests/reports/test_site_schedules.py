@@ -72,3 +72,18 @@ def test_dealer_settings_change_the_schedules_every_site_follows(acme):
     assert site.next_discovery_at is None  # recomputed with the new days at the next pass
     site_schedule_reset(site=site, now=datetime(2026, 11, 21, 12, tzinfo=UTC))
     assert site.next_discovery_at == datetime(2026, 11, 25, 14, tzinfo=UTC)  # Wednesday 15:00 in Berlin
+
+
+def test_the_demo_pacer_queues_a_read_for_each_site_with_devices(committed):
+    from django.core.management import call_command
+    from django_tenants.utils import tenant_context
+
+    from tests.support.factories import make_site as fresh_site
+
+    with tenant_context(committed["acme"].dealer):
+        site = fresh_site()
+        discover(new_agent(site=site), "konica_c250i", "10.4.0.9")
+        Directive.objects.filter(site=site).delete()
+    call_command("demo_reads", "--dealer", "acme", "--once")
+    with tenant_context(committed["acme"].dealer):
+        assert Directive.objects.filter(site=site, kind="read", status="pending", requested_by="demo").count() == 1
