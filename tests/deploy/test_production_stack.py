@@ -2,7 +2,6 @@
 in deploy/portal/. Dealers are reached by host name over HTTPS, agents on the central host, and the
 systemd units name commands that exist."""
 
-import datetime
 import os
 import secrets
 import shutil
@@ -10,19 +9,15 @@ import socket
 import ssl
 import subprocess
 import sys
-import time
 from pathlib import Path
 from string import Template
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from django.db import connection
 
-from tests.support.live import free_tcp_port
+from tests.support.live import free_tcp_port, wait_for_port
 from tests.support.paths import REPO_ROOT
+from tests.support.tls import self_signed
 
 pytestmark = pytest.mark.slow
 DEPLOY = REPO_ROOT / "deploy" / "portal"
@@ -36,26 +31,6 @@ def nginx() -> str:
     return shutil.which("nginx") or "/usr/sbin/nginx"
 
 
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    """A certificate for the central host and two dealers' hosts (OpenSSL does not match *.localhost)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(h) for h in HOSTS]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )  # fmt: skip
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))  # fmt: skip
-    return cert_path, key_path
-
-
 def production_env(live_env: dict[str, str], var: Path) -> dict[str, str]:
     settings = connection.settings_dict
     database = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
@@ -63,18 +38,6 @@ def production_env(live_env: dict[str, str], var: Path) -> dict[str, str]:
     secret = secrets.token_urlsafe(40)
     production = {"DJANGO_SETTINGS_MODULE": "portal.settings.production", "DJANGO_SECRET_KEY": secret}
     return {**env, **production, "DATABASE_URL": database, "MB_VAR_DIR": str(var), "PORTAL_BASE_DOMAIN": "localhost"}
-
-
-def wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"exited:\n{log.read_text()[-3000:]}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    pytest.fail(f"port {port} never opened:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +52,7 @@ def stack(nginx, live_env, tmp_path_factory):
     gunicorn = [str(Path(sys.executable).with_name("gunicorn")), "portal.wsgi", "-b", f"127.0.0.1:{web_port}"]
     web = subprocess.Popen([*gunicorn, "-w", "2", "--forwarded-allow-ips", "127.0.0.1"], cwd=REPO_ROOT, env=env,
                            stdout=web_log.open("wb"), stderr=subprocess.STDOUT)  # fmt: skip
-    cert, key = self_signed(root)
+    cert, key = self_signed(root, hosts=HOSTS)  # OpenSSL does not match *.localhost: name each host
     # As envsubst does with the variable list in the template's header: nginx's own $host etc. stay as they are.
     site = Template((DEPLOY / "nginx.conf.template").read_text()).safe_substitute(
         PORTAL_BASE_DOMAIN="localhost",

@@ -1,23 +1,15 @@
 """The fleet through the dealer API: devices with latest meters and supplies, history, flags, filters."""
 
 from meters.models import MeterFlag
-from portal.accounts.services import api_token_create
 from tests.meters.ingest_support import LIFE_COUNT, discover, hours_ago, new_agent, read, set_value
-from tests.support.personas import client_for
-
-
-def api(acme, user):
-    _token, text = api_token_create(user=user, name="erp")
-    client = client_for(acme)
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {text}"
-    return client
+from tests.support.personas import api_client_for
 
 
 def test_devices_with_latest_meters_supplies_and_history(acme):
     agent = new_agent()
     device = discover(agent, "konica_c250i", "10.2.0.1")
     read(agent, device, "konica_c250i", at=hours_ago(3))
-    client = api(acme, acme.viewer)
+    client = api_client_for(acme, acme.viewer)
     listed = client.get(f"/api/v1/devices/?site={agent.site.public_id}").json()["results"]
     assert [d["serial"] for d in listed] == [device.serial]
     entry = listed[0]
@@ -32,7 +24,7 @@ def test_filters_search_and_toner_below(acme):
     konica = discover(agent, "konica_c250i", "10.2.0.2")
     read(agent, konica, "konica_c250i")
     ricoh = discover(agent, "ricoh_mpc3002", "10.2.0.3")
-    client = api(acme, acme.viewer)
+    client = api_client_for(acme, acme.viewer)
     site = agent.site.public_id
     found = client.get(f"/api/v1/devices/?site={site}&q=konica").json()["results"]
     assert [d["id"] for d in found] == [str(konica.public_id)]
@@ -46,9 +38,14 @@ def test_a_viewer_cannot_change_monitoring_but_a_technician_can(acme):
     device = discover(new_agent(), "konica_c250i", "10.2.0.4")
     url = f"/api/v1/devices/{device.public_id}/"
     assert (
-        api(acme, acme.viewer).patch(url, {"is_monitored": False}, content_type="application/json").status_code == 403
+        api_client_for(acme, acme.viewer)
+        .patch(url, {"is_monitored": False}, content_type="application/json")
+        .status_code
+        == 403
     )
-    response = api(acme, acme.technician).patch(url, {"is_monitored": False}, content_type="application/json")
+    response = api_client_for(acme, acme.technician).patch(
+        url, {"is_monitored": False}, content_type="application/json"
+    )
     assert response.status_code == 200 and response.json()["is_monitored"] is False
 
 
@@ -57,7 +54,7 @@ def test_flag_accept_through_the_api(acme):
     device = discover(agent, "konica_c250i", "10.2.0.5")
     read(agent, device, "konica_c250i", at=hours_ago(2), edit=set_value(LIFE_COUNT, 10_000))
     read(agent, device, "konica_c250i", at=hours_ago(1), edit=set_value(LIFE_COUNT, 10))
-    client = api(acme, acme.technician)
+    client = api_client_for(acme, acme.technician)
     flags = client.get("/api/v1/meter-flags/").json()["results"]
     flag = next(f for f in flags if f["device"] == str(device.public_id))
     accepted = client.post(f"/api/v1/meter-flags/{flag['id']}/accept/").json()

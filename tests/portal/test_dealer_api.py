@@ -3,18 +3,11 @@
 from agents.models import Customer, LicenseKey
 from portal.accounts.services import api_token_create
 from tests.support.factories import make_site
-from tests.support.personas import client_for
-
-
-def api(acme, user):
-    _token, text = api_token_create(user=user, name="erp")
-    client = client_for(acme)
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {text}"
-    return client
+from tests.support.personas import api_client_for, client_for
 
 
 def test_token_authenticated_crud_of_customers_and_sites(acme):
-    client = api(acme, acme.technician)
+    client = api_client_for(acme, acme.technician)
     created = client.post("/api/v1/customers/", {"name": "ERP Customer", "report_emails": ["a@erp.example"]},
                           content_type="application/json")  # fmt: skip
     assert created.status_code == 201, created.content
@@ -33,7 +26,7 @@ def test_token_authenticated_crud_of_customers_and_sites(acme):
 
 
 def test_license_key_created_over_the_api_is_returned_once(acme):
-    client = api(acme, acme.admin)
+    client = api_client_for(acme, acme.admin)
     site = make_site()
     created = client.post("/api/v1/license-keys/", {"site": str(site.public_id), "label": "erp"},
                           content_type="application/json")  # fmt: skip
@@ -47,7 +40,7 @@ def test_license_key_created_over_the_api_is_returned_once(acme):
 
 
 def test_viewer_token_reads_but_cannot_write(acme):
-    client = api(acme, acme.viewer)
+    client = api_client_for(acme, acme.viewer)
     assert client.get("/api/v1/customers/").status_code == 200
     response = client.post("/api/v1/customers/", {"name": "Nope"}, content_type="application/json")
     assert response.status_code == 403
@@ -67,7 +60,7 @@ def test_invalid_or_revoked_token_is_401_with_a_sentence(acme):
 
 
 def test_validation_errors_name_the_field(acme):
-    client = api(acme, acme.admin)
+    client = api_client_for(acme, acme.admin)
     response = client.post("/api/v1/sites/", {"name": "No customer", "time_zone": "Nowhere/Land"},
                            content_type="application/json")  # fmt: skip
     assert response.status_code == 400

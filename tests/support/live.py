@@ -88,12 +88,12 @@ def portal_server(live_env, tmp_path_factory) -> str:
     env = {**live_env, "PORTAL_CENTRAL_URL": f"http://127.0.0.1:{port}"}
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    _wait_for_port(port, process, log)
+    wait_for_port(port, process, log)
     yield f"http://127.0.0.1:{port}"
     _stop(process)
 
 
-def _wait_for_port(port: int, process, log: Path, timeout: float = 30) -> None:
+def wait_for_port(port: int, process, log: Path, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -110,3 +110,14 @@ def committed(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         yield django_db_setup
         connection.set_schema_to_public()
+
+
+def api_client_for(personas: DealerPersonas, user) -> TenantClient:
+    """The dealer API as an ERP integration calls it: `Authorization: Token` with the user's personal token."""
+    from portal.accounts.services import api_token_create
+
+    with tenant_context(personas.dealer):
+        _token, text = api_token_create(user=user, name="erp")
+    client = client_for(personas)
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {text}"
+    return client
