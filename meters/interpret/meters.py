@@ -68,7 +68,10 @@ def _scalar_counters(index: VarbindIndex, profile: Profile, found: MeterSet, pro
             found.add(Meter(counter.kind, value, counter.oid, counter.label))
 
 
-def _row_kind(table: CounterTable, types: dict[str, tuple[str, Any]], suffix: str, label: str) -> str:
+Column = dict[str, tuple[str, Any]]
+
+
+def _row_kind(table: CounterTable, types: Column, suffix: str, label: str) -> str:
     """Typed tables (Ricoh) map the row's type code; named tables (Sharp) classify the row's name."""
     if table.type_column is None:
         return kind_for_name(label)
@@ -76,17 +79,58 @@ def _row_kind(table: CounterTable, types: dict[str, tuple[str, Any]], suffix: st
     return table.types.get(str(found[1]), "unclassified") if found else "unclassified"
 
 
+def _row_label(names: Column, types: Column, suffix: str) -> str:
+    """The device's own name for a row, else its type code."""
+    label = " ".join((as_text(*names[suffix]) or "").split()) if suffix in names else ""
+    if suffix in types and not label:
+        label = f"counter type {types[suffix][1]}"
+    return label
+
+
+def _row_unit(table: CounterTable, units: Column, suffix: str) -> tuple[str | None, bool]:
+    """The row's unit and whether the profile bills in it: Lexmark counts the same type in sides and in sheets,
+    and only one of them adds up with the other rows. Tables without a unit column have no say."""
+    if table.unit_column is None:
+        return None, True
+    code = units.get(suffix)
+    unit = table.units.get(str(code[1])) if code else None
+    return unit, unit is not None
+
+
+def _columns(index: VarbindIndex, table: CounterTable) -> tuple[Column, Column, Column]:
+    """The table's name, type and unit columns, each empty when the table has none."""
+
+    def read(oid: str | None) -> Column:
+        return index.column(oid) if oid else {}
+
+    return read(table.name_column), read(table.type_column), read(table.unit_column)
+
+
+def _table_meter(
+    table: CounterTable, columns: tuple[Column, Column, Column], suffix: str, oid: str, value: int
+) -> Meter | None:
+    names, types, units = columns
+    label = _row_label(names, types, suffix)
+    if not label:
+        return None
+    unit, billable = _row_unit(table, units, suffix)
+    if not billable:
+        # A unit we do not bill in (or none given): the device's number, never a billing meter.
+        code = units[suffix][1] if suffix in units else "none"
+        return Meter("unclassified", value, oid, f"{label} (unit {code})")
+    return Meter(_row_kind(table, types, suffix, label), value, oid, label, unit)
+
+
 def _table_counters(index: VarbindIndex, profile: Profile, found: MeterSet, problems: list[Problem]) -> None:
     for table in profile.counter_tables:
-        names = index.column(table.name_column)
-        types = index.column(table.type_column) if table.type_column else {}
+        columns = _columns(index, table)
         for suffix, oid, _vtype, _value in index.subtree(table.value_column):
-            label = " ".join((as_text(*names[suffix]) or "").split()) if suffix in names else ""
-            if suffix in types and not label:
-                label = f"counter type {types[suffix][1]}"
+            if table.rows is not None and not table.rows.fullmatch(suffix):
+                continue
             value = counter_value(index, oid, problems)
-            if value is not None and label:
-                found.add(Meter(_row_kind(table, types, suffix, label), value, oid, label))
+            meter = _table_meter(table, columns, suffix, oid, value) if value is not None else None
+            if meter is not None:
+                found.add(meter)
 
 
 def _printer_mib_total(index: VarbindIndex, found: MeterSet, problems: list[Problem]) -> None:

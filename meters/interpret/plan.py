@@ -53,9 +53,8 @@ def _profile_gets(profile: Profile) -> list[str]:
 
 
 def _profile_walks(profile: Profile) -> list[str]:
-    """Self-describing counter tables (name column beside value column) are walked."""
-    columns = [(t.value_column, t.name_column, t.type_column) for t in profile.counter_tables]
-    return [oid for group in columns for oid in group if oid]
+    """Self-describing counter tables (value column with its name, type and unit columns) are walked."""
+    return [oid for table in profile.counter_tables for oid in table.columns]
 
 
 def _under(oid: str, prefixes: list[str]) -> bool:

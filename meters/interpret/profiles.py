@@ -45,12 +45,24 @@ class CounterDef:
 
 @dataclass(frozen=True)
 class CounterTable:
-    """A vendor counter table: rows named by a name column, or typed by a type column and a mapping."""
+    """A vendor counter table: rows named by a name column, or typed by a type column and a mapping.
+
+    `rows` keeps only the rows whose index matches (tables that mix counters with other data); a unit
+    column with its `units` mapping keeps billing kinds to rows counted in a unit we know.
+    """
 
     value_column: str
-    name_column: str
+    name_column: str | None = None
     type_column: str | None = None
     types: dict[str, str] = field(default_factory=dict)
+    rows: re.Pattern[str] | None = None
+    unit_column: str | None = None
+    units: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column the table is read from: walked whole by a read plan."""
+        return tuple(c for c in (self.value_column, self.name_column, self.type_column, self.unit_column) if c)
 
 
 @dataclass(frozen=True)
@@ -99,7 +111,17 @@ def _brand(raw: dict[str, Any]) -> Brand:
 
 
 def _counter_table(raw: dict[str, Any]) -> CounterTable:
-    return CounterTable(raw["value_column"], raw["name_column"], raw.get("type_column"), dict(raw.get("types", {})))
+    if not raw.get("name_column") and not raw.get("type_column"):
+        raise ValueError(f"counter table {raw['value_column']} needs a name_column or a type_column")
+    return CounterTable(
+        value_column=raw["value_column"],
+        name_column=raw.get("name_column"),
+        type_column=raw.get("type_column"),
+        types=dict(raw.get("types", {})),
+        rows=_compile(raw.get("rows")),
+        unit_column=raw.get("unit_column"),
+        units=dict(raw.get("units", {})),
+    )
 
 
 def _profile(raw: dict[str, Any]) -> Profile:
