@@ -204,3 +204,21 @@ class MeterMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device_id} {self.month:%Y-%m}"
+
+
+class SteadyState(models.Model):
+    """What a changes-only read of a device is advanced from: its last read's meters and which of its OIDs
+    are counters (meters.interpret.steady). Rebuilt whenever a read is interpreted in full."""
+
+    device = models.OneToOneField(Device, on_delete=models.CASCADE, primary_key=True, related_name="steady")
+    head = models.UUIDField()  # the result whose read this is: a changes-only entry must be based on it
+    head_at = models.DateTimeField()
+    hops = models.PositiveIntegerField(default=0)  # reads advanced since the last one interpreted in full
+    profile = models.CharField(max_length=32)
+    profiles_version = models.CharField(max_length=16)
+    counters = models.JSONField(default=dict)  # counter OID -> SNMP type
+    meters = models.JSONField(default=list)  # [kind, value, oid, label, unit]
+    supply_levels = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"steady state of {self.device_id} at {self.head_at:%Y-%m-%d %H:%M}"

@@ -15,6 +15,7 @@ from django.db.models.functions import TruncDay
 from django.utils import timezone
 
 from agents.models import Agent
+from agents.services.deltas import is_delta, whole_varbinds
 from meters.choices import Lifecycle
 from meters.models import Alert, Device, DeviceEvent, MeterFlag, MeterRead
 
@@ -258,4 +259,12 @@ def device_last_raw(*, device: Device) -> dict | None:
     entries = read.result.payload.get("devices") if isinstance(read.result.payload, dict) else None
     mine = [e for e in entries or [] if isinstance(e, dict) and e.get("device_id") == str(device.public_id)]
     return {"read_at": read.read_at, "result_id": read.result.public_id, "received_at": read.result.received_at,
-            "entry": mine[0] if mine else None}  # fmt: skip
+            "entry": _whole_entry(mine[0]) if mine else None}  # fmt: skip
+
+
+def _whole_entry(entry: dict) -> dict:
+    """A changes-only entry with the whole read it stands for (its base's, with the changes applied)."""
+    if not is_delta(entry):
+        return entry
+    varbinds = whole_varbinds({str(entry.get("device_id")): entry}).get(str(entry.get("device_id")))
+    return {**entry, "varbinds": varbinds or [], "changes": len(entry.get("changed") or [])}

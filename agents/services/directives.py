@@ -11,7 +11,7 @@ from django.utils import timezone
 from agents.choices import DirectiveKind, DirectiveStatus
 from agents.errors import AgentApiError, NotFound
 from agents.models import Agent, Directive, DirectiveResult, Site, SnmpCredential
-from agents.services.deltas import deltas_resolve
+from agents.services.deltas import deltas_check
 from portal.celery import app as celery_app
 
 MAX_LEASED_PER_POLL = 20
@@ -130,7 +130,7 @@ def directive_result_store(*, agent: Agent, directive_id, idempotency_key: str, 
     if existing is not None:
         return StoredResult(existing, duplicate=True)
     _check_payload(directive, payload)
-    payload = deltas_resolve(agent=agent, payload=payload)
+    deltas_check(agent=agent, payload=payload)
     try:
         with transaction.atomic():
             result = DirectiveResult.objects.create(

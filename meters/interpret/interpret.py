@@ -49,10 +49,10 @@ def _structure_problems(index: VarbindIndex) -> list[Problem]:
     return []
 
 
-def interpret(varbinds: Iterable[Varbind], profile: Profile | str | None = None) -> DeviceReading:
+def interpret(varbinds: Iterable[Varbind] | VarbindIndex, profile: Profile | str | None = None) -> DeviceReading:
     """Interpret one device's varbinds. Pass the device's profile (or its name) when the read carries no
     identity OIDs, as a `status` read does; otherwise it is matched from the varbinds."""
-    index = VarbindIndex(varbinds)
+    index = varbinds if isinstance(varbinds, VarbindIndex) else VarbindIndex(varbinds)
     if isinstance(profile, str):
         profile = profile_named(profile)
     profile = profile or identify(index)

@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_datetime
 
 from agents.choices import DirectiveKind, ResultStatus
 from agents.models import DirectiveResult
+from agents.services.deltas import is_delta, whole_varbinds
 from meters.interpret import identify, interpret
 from meters.interpret.identity import read_identity
 from meters.interpret.varbinds import VarbindIndex
@@ -18,6 +19,7 @@ from meters.models import Device
 from meters.services.devices import Sighting, device_for_reading, device_sighted
 from meters.services.plans import read_directive_request
 from meters.services.reads import readings_record
+from meters.services.steady import SteadyReads
 from portal.celery import app as celery_app
 
 log = logging.getLogger(__name__)
@@ -30,17 +32,23 @@ class IngestSummary:
     new_devices: list[str] = field(default_factory=list)
     reads: int = 0
     errors: list[str] = field(default_factory=list)
+    made_whole: int = 0  # changes-only entries interpreted in full, stored whole in the result
 
 
-def result_interpret(*, result: DirectiveResult) -> IngestSummary:
-    """Interprets one stored result; per-device problems are recorded, never raised."""
+def result_interpret(*, result: DirectiveResult, steady: bool = True) -> IngestSummary:
+    """Interprets one stored result; per-device problems are recorded, never raised. `steady=False` interprets
+    every read in full (re-interpretation after a profile changed)."""
     kind = result.directive.kind
     payload = result.payload if isinstance(result.payload, dict) else {}
-    summary = discovery_ingest(result, payload) if kind == DirectiveKind.DISCOVER else reads_ingest(result, payload)
+    if kind == DirectiveKind.DISCOVER:
+        summary = discovery_ingest(result, payload)
+    else:
+        summary = reads_ingest(result, payload, steady=steady)
     result.status = ResultStatus.INTERPRETED
     result.interpreted_at = timezone.now()
     result.error = "\n".join(summary.errors)[:5000]
-    result.save(update_fields=["status", "interpreted_at", "error"])
+    fields = ["status", "interpreted_at", "error"] + (["payload"] if summary.made_whole else [])
+    result.save(update_fields=fields)
     return summary
 
 
@@ -102,41 +110,72 @@ def _credential_pk(ident, credentials: set[int]) -> int | None:
     return pk if pk in credentials else None
 
 
-def reads_ingest(result: DirectiveResult, payload: dict) -> IngestSummary:
-    """Interprets every device of the upload, then records them all in one batch."""
+def reads_ingest(result: DirectiveResult, payload: dict, *, steady: bool = True) -> IngestSummary:
+    """Interprets every device of the upload, then records them all in one batch. Changes-only entries
+    that moved nothing but counters are advanced from the last read (meters.services.steady); the rest are
+    made whole, interpreted in full and stored whole in the result."""
     summary = IngestSummary()
     at = result_time(result, payload)
     entries = _entries(payload, summary)
     ids = [entry.get("device_id") for entry in entries]
     devices = Device.objects.filter(site=result.directive.site, public_id__in=[i for i in ids if _is_uuid(i)])
     by_id = {str(device.public_id): device for device in devices}
-    items = []
+    states = SteadyReads(list(by_id.values()), str(result.public_id))
+    advance = steady and result.directive.kind == DirectiveKind.READ
+    items, full = [], []
     for entry in entries:
         device = by_id.get(str(entry.get("device_id")))
         if device is None:
             summary.errors.append(f"unknown device {entry.get('device_id')!r}")
             continue
         summary.devices += 1
-        if (item := _interpret_one(device, entry, at, summary)) is not None:
-            items.append(item)
+        if not _read_ok(device, entry, summary):
+            continue
+        fast = states.advance(device, entry, at) if advance and is_delta(entry) else None
+        if fast is not None:
+            items.append((device, fast))
+        else:
+            full.append((device, entry))
+    items += _interpret_full(full, at, states, summary)
     summary.reads = len(readings_record(items=items, at=at, result=result))
+    states.save()
     return summary
 
 
-def _interpret_one(device: Device, entry: dict, at: datetime, summary: IngestSummary):
-    if not entry.get("ok", True):
-        error = entry.get("error") or {}
-        summary.errors.append(f"{device.ip}: {error.get('code', 'error')}: {error.get('message', '')}"[:300])
-        Device.objects.filter(pk=device.pk).update(problems=[{"code": "read_failed", "message": str(error)[:300]}])
-        if not entry.get("varbinds"):
-            return None
-    try:
-        reading = interpret(entry.get("varbinds") or [], device.profile or None)
-    except Exception as exc:
-        log.exception("interpreting device %s failed", device.public_id)
-        summary.errors.append(f"{device.ip}: could not interpret: {exc}"[:300])
-        return None
-    return device_for_reading(device, reading.identity, reading.profile, at), reading
+def _read_ok(device: Device, entry: dict, summary: IngestSummary) -> bool:
+    """False when the agent could not read the device at all; a partial read is still interpreted."""
+    if entry.get("ok", True):
+        return True
+    error = entry.get("error") or {}
+    summary.errors.append(f"{device.ip}: {error.get('code', 'error')}: {error.get('message', '')}"[:300])
+    Device.objects.filter(pk=device.pk).update(problems=[{"code": "read_failed", "message": str(error)[:300]}])
+    return bool(entry.get("varbinds") or entry.get("base"))
+
+
+def _interpret_full(full: list[tuple[Device, dict]], at: datetime, states: SteadyReads, summary: IngestSummary):
+    wholes = whole_varbinds({str(device.public_id): entry for device, entry in full})
+    items = []
+    for device, entry in full:
+        varbinds = wholes.get(str(device.public_id))
+        if varbinds is None:
+            summary.errors.append(f"{device.ip}: the read it was sent as changes to is not stored")
+            continue
+        if is_delta(entry):  # stored whole from now on: later changes-only entries resolve from here
+            for key in ("base", "changed", "removed"):
+                entry.pop(key, None)
+            entry["varbinds"] = varbinds
+            summary.made_whole += 1
+        index = VarbindIndex(varbinds)
+        try:
+            reading = interpret(index, device.profile or None)
+        except Exception as exc:
+            log.exception("interpreting device %s failed", device.public_id)
+            summary.errors.append(f"{device.ip}: could not interpret: {exc}"[:300])
+            continue
+        device = device_for_reading(device, reading.identity, reading.profile, at)
+        states.interpreted(device, index, reading, at)
+        items.append((device, reading))
+    return items
 
 
 def _is_uuid(value) -> bool:

@@ -17,7 +17,10 @@ from meters.choices import EventKind, Lifecycle
 from meters.interpret import DeviceReading, Meter, validate_read
 from meters.models import Alert, Device, DeviceEvent, MeterFlag, MeterOffset, MeterRead, Supply
 from meters.services.rollups import rollups_add, rollups_rebuild
-from portal.lib.bulk import bulk_update_rows
+from meters.services.steady import SteadyReading, supply_levels
+from portal.lib.bulk import bulk_insert_rows, bulk_update_rows
+
+Reading = DeviceReading | SteadyReading
 
 # Supply kinds whose level a "lowest supply" figure on the device row should consider.
 CONSUMABLE_KINDS = {"toner", "ink", "drum", "developer"}
@@ -25,6 +28,9 @@ SUPPLY_LOW_PREFIX = "supply_low:"
 DEVICE_FIELDS = ["last_read_at", "last_seen_at", "lifecycle", "latest_total", "latest_mono", "latest_color",
                  "lowest_supply_percent", "status_text", "problems", "serial", "identity_key", "hostname",
                  "location", "contact", "firmware"]  # fmt: skip
+STEADY_DEVICE_FIELDS = ["last_read_at", "last_seen_at", "lifecycle", "latest_total", "latest_mono", "latest_color"]
+READ_FIELDS = ["device", "result", "read_at", "total", "mono", "color", "values", "sources", "supply_levels",
+               "is_flagged"]  # fmt: skip
 
 
 def reading_record(*, device: Device, reading: DeviceReading, at: datetime, result=None) -> MeterRead | None:
@@ -33,15 +39,19 @@ def reading_record(*, device: Device, reading: DeviceReading, at: datetime, resu
 
 
 @transaction.atomic
-def readings_record(*, items: list[tuple[Device, DeviceReading]], at: datetime, result=None) -> dict[int, MeterRead]:
-    """Stores the reads of many devices taken at `at`. Returns device pk -> its new MeterRead (if it had meters)."""
+def readings_record(*, items: list[tuple[Device, Reading]], at: datetime, result=None) -> dict[int, MeterRead]:
+    """Stores the reads of many devices taken at `at`. Returns device pk -> its new MeterRead (if it had meters).
+    A SteadyReading (only counters moved) stores its meters; the device's supplies, alerts and state stand."""
     items = list({device.pk: (device, reading) for device, reading in items}.values())
-    devices = [device for device, _ in items]
+    full = [(device, reading) for device, reading in items if isinstance(reading, DeviceReading)]
+    steady = [device for device, reading in items if isinstance(reading, SteadyReading)]
     reads = _store_reads(items, at, result)
-    _store_supplies(items, at)
-    _store_alerts(items, at)
+    _store_supplies(full, at)
+    _store_alerts(full, at)
+    _touch_alerts(steady, at)
     _update_devices(items, reads, at)
-    bulk_update_rows(devices, DEVICE_FIELDS)
+    bulk_update_rows([device for device, _ in full], DEVICE_FIELDS)
+    bulk_update_rows(steady, STEADY_DEVICE_FIELDS)
     return reads
 
 
@@ -67,7 +77,9 @@ def _adjusted(meters: list[Meter], offsets: dict[str, int]) -> dict[str, int]:
 
 
 def _previous_reads(devices: list[Device], at: datetime) -> dict[int, MeterRead]:
-    reads = MeterRead.objects.filter(device__in=devices, read_at__lt=at, is_flagged=False)
+    reads = MeterRead.objects.filter(device__in=devices, read_at__lt=at, is_flagged=False).only(
+        "device_id", "read_at", "values"
+    )
     return {read.device_id: read for read in reads.order_by("device_id", "-read_at").distinct("device_id")}
 
 
@@ -85,7 +97,7 @@ def _store_reads(items, at: datetime, result) -> dict[int, MeterRead]:
         flags = _validate(previous.get(device.pk), values, reading, at)
         new_reads[device.pk] = _meter_read(device, reading, values, bool(flags), at, result)
         flags_by_device[device.pk] = flags
-    MeterRead.objects.bulk_create(new_reads.values())
+    bulk_insert_rows(list(new_reads.values()), READ_FIELDS)
     rollups_add(list(new_reads.values()))
     MeterFlag.objects.bulk_create(
         MeterFlag(device_id=pk, read=new_reads[pk], kind=f.kind, meter_kind=f.meter_kind, oid=f.oid,
@@ -99,7 +111,7 @@ def _meter_read(device, reading: DeviceReading, values: dict[str, int], flagged:
     return MeterRead(
         device=device, result=result, read_at=at, total=values.get("total"), mono=values.get("mono"),
         color=values.get("color"), values=values, sources={m.kind: m.oid for m in reading.meters},
-        supply_levels={s.oid: s.level_percent for s in reading.supplies if s.level_percent is not None},
+        supply_levels=reading.supply_levels if isinstance(reading, SteadyReading) else supply_levels(reading),
         is_flagged=flagged,
     )  # fmt: skip
 
@@ -204,6 +216,12 @@ def _store_alerts(items, at: datetime) -> None:
 # --- devices ---------------------------------------------------------------------------------------------------
 
 
+def _touch_alerts(devices: list[Device], at: datetime) -> None:
+    """Nothing but counters moved: every open alert of these devices is still reported."""
+    if devices:
+        Alert.objects.filter(device__in=devices, cleared_at__isnull=True).update(last_seen_at=at)
+
+
 def _update_devices(items, reads: dict[int, MeterRead], at: datetime) -> None:
     returned = []
     for device, reading in items:
@@ -218,7 +236,8 @@ def _update_devices(items, reads: dict[int, MeterRead], at: datetime) -> None:
             device.latest_total, device.latest_mono, device.latest_color = read.total, read.mono, read.color
         device.last_read_at = max(filter(None, [device.last_read_at, at]))
         device.last_seen_at = max(filter(None, [device.last_seen_at, at]))
-        _set_state(device, reading)
+        if isinstance(reading, DeviceReading):
+            _set_state(device, reading)
     DeviceEvent.objects.bulk_create(returned)
 
 

@@ -9,7 +9,7 @@ from meters.selectors import volume_cache_forget
 _UPSERT = """
 INSERT INTO meters_metermonth (device_id, month, min_mono, max_mono, min_color, max_color)
 SELECT device_id, month, min(mono), max(mono), min(color), max(color)
-FROM (VALUES {rows}) AS v(device_id, month, mono, color)
+FROM unnest(%s::bigint[], %s::date[], %s::bigint[], %s::bigint[]) AS v(device_id, month, mono, color)
 GROUP BY device_id, month
 ON CONFLICT (device_id, month) DO UPDATE SET
     min_mono = LEAST(meters_metermonth.min_mono, EXCLUDED.min_mono),
@@ -39,10 +39,10 @@ def rollups_add(reads: list[MeterRead]) -> None:
     good = [read for read in reads if not read.is_flagged]
     if not good:
         return
-    rows = ", ".join(["(%s::bigint, %s::date, %s::bigint, %s::bigint)"] * len(good))
-    params = [value for r in good for value in (r.device_id, r.read_at.date().replace(day=1), _mono(r), r.color)]
+    columns = ([r.device_id for r in good], [r.read_at.date().replace(day=1) for r in good], [_mono(r) for r in good],
+               [r.color for r in good])  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(_UPSERT.format(rows=rows), params)
+        cursor.execute(_UPSERT, columns)
     volume_cache_forget()
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from agents.choices import DirectiveStatus
 from agents.models import Agent, Customer, DirectiveResult
+from agents.services.deltas import whole_varbinds
 from agents.services.directives import directive_request
 from agents.services.keys import license_key_generate
 from tests.support.factories import make_agent, make_site
@@ -197,7 +198,7 @@ def upload(client, token, directive, body):
                      HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))  # fmt: skip
 
 
-def test_a_changes_only_read_is_stored_whole(acme, client):
+def test_a_changes_only_read_is_stored_as_sent_and_stands_for_the_whole_read(acme, client):
     agent, token = make_agent()
     full = [["1.3.6.1.2.1.1.5.0", "str", "printer"], ["1.3.6.1.2.1.43.10.2.1.4.1.1", "counter32", 1000],
             ["1.3.6.1.2.1.43.11.1.1.9.1.1", "int", 80]]  # fmt: skip
@@ -212,9 +213,21 @@ def test_a_changes_only_read_is_stored_whole(acme, client):
     response = upload(client, token, second, {"kind": "read", "devices": [delta]})
     assert response.status_code == 200, response.content
     stored = DirectiveResult.objects.get(public_id=response.json()["result_id"]).payload["devices"][0]
-    assert "base" not in stored and stored["varbinds"] == [
+    assert stored == delta
+    assert whole_varbinds({"d1": stored}) == {"d1": [
         ["1.3.6.1.2.1.43.10.2.1.4.1.1", "counter32", 1250], ["1.3.6.1.2.1.43.11.1.1.9.1.1", "int", 80],
-    ]  # fmt: skip
+    ]}  # fmt: skip
+
+
+def test_a_changes_only_read_with_malformed_changes_is_400(acme, client):
+    agent, token = make_agent()
+    first = directive_request(site=agent.site, kind="read", params={"devices": []})
+    base = upload(client, token, first, {"kind": "read", "devices": [{"device_id": "d1", "ok": True, "varbinds": []}]})
+    second = directive_request(site=agent.site, kind="read", params={"devices": []})
+    delta = {"device_id": "d1", "ok": True, "base": base.json()["result_id"], "changed": [["1.3.6", 5]]}
+    response = upload(client, token, second, {"kind": "read", "devices": [delta]})
+    assert response.status_code == 400 and response.json()["code"] == "malformed_result"
+    assert not DirectiveResult.objects.filter(directive=second).exists()
 
 
 def test_a_changes_only_read_against_an_unknown_base_is_409_and_stores_nothing(acme, client):

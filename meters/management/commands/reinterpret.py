@@ -30,7 +30,7 @@ class Command(BaseCommand):
     def _run(self, results) -> None:
         totals = {"results": 0, "reads": 0, "errors": 0}
         for result in results.iterator(chunk_size=200):
-            summary = result_interpret(result=result)
+            summary = result_interpret(result=result, steady=False)
             totals["results"] += 1
             totals["reads"] += summary.reads
             totals["errors"] += len(summary.errors)

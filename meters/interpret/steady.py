@@ -1,0 +1,70 @@
+"""Steady-state reads: when only page counters moved since the last read, only the meter values change.
+
+Most reads of a printer differ from the one before in nothing but its counters. The interpreter reads a
+counter OID through `counter_value` alone, so a counter that held a valid count before and after (same
+type, a non-negative integer) changes the value of the meter taken from it and nothing else: not which
+meters exist, their kinds, the supplies, the status or the problems. Such a read is advanced from the
+previous interpretation instead of interpreted again; anything else is interpreted in full.
+`tests/meters/test_steady_reads.py` checks the two agree on every recording.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any
+
+from . import printer_mib as mib
+from .meters import counter_value
+from .profiles import PROFILES_DIR, Profile
+from .types import Meter
+from .varbinds import VarbindIndex
+
+
+def counter_types(index: VarbindIndex, profile: Profile) -> dict[str, str]:
+    """OID -> type of every counter-only OID that holds a valid count in this read. Empty for profiles whose
+    decoder reads counters out of other data (their counters are not OIDs of their own)."""
+    if profile.decoder:
+        return {}
+    candidates = [counter.oid for counter in profile.counters]
+    for prefix in (*(table.value_column for table in profile.counter_tables), mib.PRT_MARKER_LIFE_COUNT):
+        candidates += [oid for _suffix, oid, _vtype, _value in index.subtree(prefix)]
+    identity = {source.oid for source in (*profile.serial, *profile.model, *profile.firmware, *profile.console)}
+    types = {}
+    for oid in candidates:
+        found = index.get(oid)
+        if oid not in identity and found is not None and counter_value(index, oid, []) is not None:
+            types[oid] = found[0]
+    return types
+
+
+def advanced_meters(
+    meters: list[Meter], counters: dict[str, str], changed: list[Any], removed: list[Any]
+) -> list[Meter] | None:
+    """The previous read's meters with the changed counters' new values; None when anything but valid
+    counters changed (or went away), and the read must be interpreted in full."""
+    if removed:
+        return None
+    values: dict[str, int] = {}
+    for varbind in changed:
+        if not (isinstance(varbind, list) and len(varbind) == 3 and isinstance(varbind[0], str)):
+            return None
+        oid, vtype, value = varbind[0].lstrip("."), varbind[1], varbind[2]
+        if counters.get(oid) != vtype or not _valid_count(value):
+            return None
+        values[oid] = value
+    return [replace(meter, value=values[meter.oid]) if meter.oid in values else meter for meter in meters]
+
+
+def _valid_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+@lru_cache(maxsize=1)
+def profiles_version() -> str:
+    """Changes whenever a profile file does: a read advanced from meters of older profiles is no good."""
+    digest = hashlib.sha256()
+    for path in sorted(PROFILES_DIR.glob("*.toml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]

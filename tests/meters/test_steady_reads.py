@@ -1,0 +1,147 @@
+"""Changes-only reads: advancing the last interpretation must give exactly what a full interpretation gives."""
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from agents.models import DirectiveResult
+from meters.interpret import DISCOVERY_OIDS, identify, interpret
+from meters.interpret.plan import plan_for_profile
+from meters.interpret.profiles import profile_named
+from meters.interpret.steady import advanced_meters, counter_types
+from meters.interpret.varbinds import VarbindIndex
+from meters.models import Device, SteadyState
+from meters.services.ingest import result_interpret
+from meters.services.steady import MAX_HOPS
+from tests.meters.ingest_support import discover, hours_ago, new_agent, read_payload, store_result
+from tests.support.snmprec import load_recording, read_with_plan, recording_names
+
+SUPPLY_LEVEL = "1.3.6.1.2.1.43.11.1.1.9."
+
+
+def plan_read(name: str) -> list[list]:
+    recording = load_recording(name)
+    gets, walks = plan_for_profile(identify(read_with_plan(recording, list(DISCOVERY_OIDS), [])))
+    return [list(vb) for vb in read_with_plan(recording, gets, walks)]
+
+
+def bumped(varbinds: list[list], oids: dict[str, str]) -> tuple[list[list], list[list]]:
+    """Every counter moved on by a different number of pages: (the whole read, the changes)."""
+    changed = [[oid, vtype, value + 7 * n + 1] for n, (oid, vtype, value) in enumerate(varbinds) if oid in oids]
+    by_oid = {vb[0]: vb for vb in changed}
+    return [by_oid.get(vb[0], vb) for vb in varbinds], changed
+
+
+@pytest.mark.parametrize("name", recording_names())
+def test_advancing_counters_equals_interpreting_the_whole_read(name):
+    varbinds = plan_read(name)
+    index = VarbindIndex(varbinds)
+    before = interpret(index)
+    counters = counter_types(index, profile_named(before.profile))
+    whole, changed = bumped(varbinds, counters)
+    after = interpret(whole)
+    assert advanced_meters(before.meters, counters, changed, []) == after.meters
+    # ... and nothing but meter values moved: a counter OID must never feed supplies, status or identity.
+    assert replace(after, meters=[]) == replace(before, meters=[])
+    if before.meters and not profile_named(before.profile).decoder:
+        # Every device with meters can be advanced (vendors whose counters sit in blobs cannot).
+        assert {meter.oid for meter in before.meters} <= set(counters) and after.meters != before.meters
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda oid, vtype, value: [[oid, "int" if vtype != "int" else "counter32", value + 1]],  # type changed
+        lambda oid, vtype, value: [[oid, vtype, -1]],  # not a count
+        lambda oid, vtype, value: [[oid, vtype, "12"]],
+        lambda oid, vtype, value: [[oid, vtype, True]],
+        lambda oid, vtype, value: [[oid, vtype, value + 1], [f"{SUPPLY_LEVEL}1.1", "int", 40]],  # a supply moved
+        lambda oid, vtype, value: [["1.3.6.1.2.1.1.5.0", "str", "renamed"]],  # not a counter
+    ],
+)
+def test_anything_but_valid_counters_moving_needs_a_full_interpretation(change):
+    varbinds = plan_read("konica_c250i")
+    index = VarbindIndex(varbinds)
+    reading = interpret(index)
+    counters = counter_types(index, profile_named(reading.profile))
+    oid = next(iter(counters))
+    vtype, value = index.get(oid)
+    assert advanced_meters(reading.meters, counters, change(oid, vtype, value), []) is None
+    assert advanced_meters(reading.meters, counters, [[oid, vtype, value + 1]], [oid]) is None  # an OID went away
+
+
+# --- through the ingest ------------------------------------------------------------------------------------
+
+
+def delta_result(agent, device, base: DirectiveResult, changed: list, at, removed=()) -> DirectiveResult:
+    entry = {"device_id": str(device.public_id), "ok": True, "base": str(base.public_id), "changed": changed,
+             "removed": list(removed)}  # fmt: skip
+    return store_result(agent, "read", {"devices": [entry]}, at=at)
+
+
+RECORDING = "jetdirect_m130nw"
+
+
+def first_read(agent, ip: str) -> tuple[Device, DirectiveResult, str, str, int]:
+    """A device read in full: (device, its result, the OID of its total, that OID's type and value)."""
+    device = discover(agent, RECORDING, ip)
+    result = store_result(agent, "read", read_payload(device, RECORDING), at=hours_ago(100))
+    result_interpret(result=result)
+    oid = device.reads.get().sources["total"]
+    vtype, value = next((vb[1], vb[2]) for vb in result.payload["devices"][0]["varbinds"] if vb[0] == oid)
+    return device, result, oid, vtype, value
+
+
+def test_counter_only_reads_are_advanced_and_other_changes_interpreted_in_full(acme):
+    agent = new_agent()
+    device, first, total, vtype, pages = first_read(agent, "10.0.9.1")
+    second = delta_result(agent, device, first, [[total, vtype, pages + 250]], hours_ago(8))
+    assert result_interpret(result=second).reads == 1
+    device.refresh_from_db()
+    assert device.latest_total == pages + 250 and device.reads.count() == 2
+    assert SteadyState.objects.get(device=device).hops == 1
+    assert "base" in DirectiveResult.objects.get(pk=second.pk).payload["devices"][0]  # kept as sent
+    level = next(s for s in device.supplies.all() if s.level_percent is not None)
+    third = delta_result(agent, device, second, [[total, vtype, pages + 400], [level.key, "int", 1]],
+                         hours_ago(6))  # fmt: skip
+    assert result_interpret(result=third).reads == 1
+    device.refresh_from_db()
+    assert device.latest_total == pages + 400 and device.supplies.get(pk=level.pk).level_raw == 1
+    stored = DirectiveResult.objects.get(pk=third.pk).payload["devices"][0]
+    assert "base" not in stored and [total, vtype, pages + 400] in stored["varbinds"]  # made whole
+    assert SteadyState.objects.get(device=device).hops == 0
+
+
+def test_a_counter_going_backwards_in_a_changes_only_read_is_still_flagged(acme):
+    agent = new_agent()
+    device, first, total, vtype, pages = first_read(agent, "10.0.9.2")
+    result_interpret(result=delta_result(agent, device, first, [[total, vtype, 12]], hours_ago(8)))
+    device.refresh_from_db()
+    assert device.latest_total == pages and device.flags.get().kind == "reset"
+
+
+def test_chains_of_changes_stay_short_and_resolve_to_the_whole_read(acme):
+    agent = new_agent()
+    device, base, total, vtype, pages = first_read(agent, "10.0.9.3")
+    made_whole = []
+    for n in range(1, MAX_HOPS + 3):
+        at = hours_ago(100) + timedelta(hours=n)
+        base = delta_result(agent, device, base, [[total, vtype, pages + 10 * n]], at)
+        made_whole.append(result_interpret(result=base).made_whole)
+    assert made_whole.index(1) == MAX_HOPS  # the read after MAX_HOPS advanced ones is interpreted in full
+    device.refresh_from_db()
+    assert device.latest_total == pages + 10 * (MAX_HOPS + 2) and device.reads.count() == MAX_HOPS + 3
+    raw = Device.objects.get(pk=device.pk).reads.order_by("-read_at").first().result.payload["devices"][0]
+    assert raw["base"]  # the newest is kept as sent; the device page shows the whole read it stands for
+
+
+def test_reinterpretation_resolves_changes_only_reads_and_interprets_them_in_full(acme):
+    agent = new_agent()
+    device, first, total, vtype, pages = first_read(agent, "10.0.9.4")
+    second = delta_result(agent, device, first, [[total, vtype, pages + 99]], hours_ago(8))
+    result_interpret(result=second)
+    device.reads.all().delete()
+    summary = result_interpret(result=second, steady=False)
+    assert summary.reads == 1 and summary.made_whole == 1
+    assert device.reads.get().total == pages + 99
