@@ -12,6 +12,7 @@ from meters.interpret.profiles import profile_named
 from meters.interpret.steady import advanced_meters, counter_types
 from meters.interpret.varbinds import VarbindIndex
 from meters.models import Device, SteadyState
+from meters.selectors import device_last_raw
 from meters.services.ingest import result_interpret
 from meters.services.steady import MAX_HOPS
 from tests.meters.ingest_support import discover, hours_ago, new_agent, read_payload, store_result
@@ -102,6 +103,9 @@ def test_counter_only_reads_are_advanced_and_other_changes_interpreted_in_full(a
     assert device.latest_total == pages + 250 and device.reads.count() == 2
     assert SteadyState.objects.get(device=device).hops == 1
     assert "base" in DirectiveResult.objects.get(pk=second.pk).payload["devices"][0]  # kept as sent
+    raw = device_last_raw(device=device)["entry"]  # what support sees on the device page: the whole read
+    assert len(raw["varbinds"]) == len(first.payload["devices"][0]["varbinds"]) and raw["changes"] == 1
+    assert [total, vtype, pages + 250] in raw["varbinds"]
     level = next(s for s in device.supplies.all() if s.level_percent is not None)
     third = delta_result(agent, device, second, [[total, vtype, pages + 400], [level.key, "int", 1]],
                          hours_ago(6))  # fmt: skip
