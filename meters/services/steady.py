@@ -63,7 +63,8 @@ class SteadyReads:
             and state.head_at < at
             and state.profile == (device.profile or state.profile)
             and state.profiles_version == self.version
-        )
+            and not any(problem.get("code") == "read_failed" for problem in device.problems or [])
+        )  # a read that failed since replaced the problems the last interpretation left: interpret in full
 
     def interpreted(self, device: Device, index: VarbindIndex, reading: DeviceReading, at: datetime) -> None:
         """After a full interpretation of the device's read at `at`: the state later reads advance from."""

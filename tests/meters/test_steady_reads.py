@@ -117,6 +117,19 @@ def test_counter_only_reads_are_advanced_and_other_changes_interpreted_in_full(a
     assert SteadyState.objects.get(device=device).hops == 0
 
 
+def test_a_read_after_a_failed_one_is_interpreted_in_full_and_clears_the_failure(acme):
+    agent = new_agent()
+    device, first, total, vtype, pages = first_read(agent, "10.0.9.5")
+    failed = {"device_id": str(device.public_id), "ok": False, "error": {"code": "timeout", "message": "no answer"}}
+    result_interpret(result=store_result(agent, "read", {"devices": [failed]}, at=hours_ago(9)))
+    device.refresh_from_db()
+    assert [p["code"] for p in device.problems] == ["read_failed"]
+    summary = result_interpret(result=delta_result(agent, device, first, [[total, vtype, pages + 5]], hours_ago(8)))
+    device.refresh_from_db()
+    assert summary.made_whole == 1 and "read_failed" not in [p["code"] for p in device.problems]
+    assert device.latest_total == pages + 5
+
+
 def test_a_counter_going_backwards_in_a_changes_only_read_is_still_flagged(acme):
     agent = new_agent()
     device, first, total, vtype, pages = first_read(agent, "10.0.9.2")
