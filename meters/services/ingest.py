@@ -120,8 +120,9 @@ def reads_ingest(result: DirectiveResult, payload: dict, *, steady: bool = True)
     ids = [entry.get("device_id") for entry in entries]
     devices = Device.objects.filter(site=result.directive.site, public_id__in=[i for i in ids if _is_uuid(i)])
     by_id = {str(device.public_id): device for device in devices}
-    states = SteadyReads(list(by_id.values()), str(result.public_id))
-    advance = steady and result.directive.kind == DirectiveKind.READ
+    is_read = result.directive.kind == DirectiveKind.READ
+    states = SteadyReads(list(by_id.values()), str(result.public_id), enabled=is_read)
+    advance = steady and is_read
     items, full = [], []
     for entry in entries:
         device = by_id.get(str(entry.get("device_id")))

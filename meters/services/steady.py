@@ -36,9 +36,12 @@ def supply_levels(reading: DeviceReading) -> dict[str, float]:
 class SteadyReads:
     """The steady states of one upload's devices: what can be advanced, and what changed."""
 
-    def __init__(self, devices: list[Device], result_id: str) -> None:
-        self.result_id = result_id
-        self.states = {state.device_id: state for state in SteadyState.objects.filter(device__in=devices)}
+    def __init__(self, devices: list[Device], result_id: str, *, enabled: bool = True) -> None:
+        """`enabled=False` for results that are not meter reads: a `status` read carries other OIDs, and a
+        state built from it would leave the next meter read nothing to advance from."""
+        self.result_id, self.enabled = result_id, enabled
+        states = SteadyState.objects.filter(device__in=devices) if enabled else []
+        self.states = {state.device_id: state for state in states}
         self.version = profiles_version()
         self.advanced: list[SteadyState] = []
         self.rebuilt: list[SteadyState] = []
@@ -69,7 +72,7 @@ class SteadyReads:
     def interpreted(self, device: Device, index: VarbindIndex, reading: DeviceReading, at: datetime) -> None:
         """After a full interpretation of the device's read at `at`: the state later reads advance from."""
         state = self.states.get(device.pk)
-        if state is not None and state.head_at > at:
+        if not self.enabled or (state is not None and state.head_at > at):
             return  # an older read arriving late (or re-interpreted): the newer state stands
         state = state or SteadyState(device=device)
         state.head, state.head_at, state.hops = self.result_id, at, 0

@@ -130,6 +130,16 @@ def test_a_read_after_a_failed_one_is_interpreted_in_full_and_clears_the_failure
     assert device.latest_total == pages + 5
 
 
+def test_a_status_read_between_two_meter_reads_leaves_the_next_one_advanceable(acme):
+    agent = new_agent()
+    device, first, total, vtype, pages = first_read(agent, "10.0.9.6")
+    status = [vb for vb in first.payload["devices"][0]["varbinds"] if vb[0].startswith("1.3.6.1.2.1.25.3")]
+    entry = {"device_id": str(device.public_id), "ok": True, "varbinds": status}
+    result_interpret(result=store_result(agent, "status", {"devices": [entry]}, at=hours_ago(9)))
+    summary = result_interpret(result=delta_result(agent, device, first, [[total, vtype, pages + 5]], hours_ago(8)))
+    assert summary.made_whole == 0 and SteadyState.objects.get(device=device).hops == 1
+
+
 def test_a_counter_going_backwards_in_a_changes_only_read_is_still_flagged(acme):
     agent = new_agent()
     device, first, total, vtype, pages = first_read(agent, "10.0.9.2")

@@ -177,8 +177,6 @@ def test_xerox_total_impressions_beat_the_printer_mib_count_of_a_different_unit(
     reading = read_recording_with(snmprec_dir, "xerox_phaser", _xerox_usage_rows())
     totals = [m for m in reading.meters if m.kind == "total"]
     assert [(m.value, m.label) for m in totals] == [(XEROX_USAGE[(1, 1)][1], "Total Impressions")]
-    # The excess over the life count is the large impressions, counted a second time.
-    assert totals[0].value - XEROX_LIFE_COUNT == _by_kind(reading)["large"]
 
 
 def test_xerox_service_usage_and_other_details_are_never_billed(snmprec_dir: Path) -> None:
@@ -302,5 +300,5 @@ def test_sharp_recording_black_and_colour_make_its_life_count(snmprec_dir: Path)
 def test_konica_recording_function_splits_stay_within_its_life_count(snmprec_dir: Path) -> None:
     meters = _by_kind(read_recording_with(snmprec_dir, "konica_c250i", []))
     splits = meters["print_mono"] + meters["print_color"] + meters["copy_mono"] + meters["copy_color"]
-    # 7 pages short of the life count: pages of no print or copy job (reports), which Konica counts apart.
-    assert 0 <= meters["total"] - splits <= 10
+    # Print and copy never exceed the total; the few pages between are reports, which Konica counts apart.
+    assert 0 < splits <= meters["total"]
