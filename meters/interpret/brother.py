@@ -109,7 +109,8 @@ def _supplies(index: VarbindIndex, options: dict[str, Any], problems: list[Probl
             if marker in options["nextcare"] and len(value) == 4:
                 pages.setdefault(options["nextcare"][marker], int.from_bytes(value, "big"))
     keys = list(dict.fromkeys([*levels, *pages]))
-    return [_supply(k, options, options["maintenance_oid"], levels.get(k), pages.get(k)) for k in keys]
+    # Every supply comes out of the same blob: its key names the record, so each supply stays its own row.
+    return [_supply(k, options, f"{options['maintenance_oid']}#{k}", levels.get(k), pages.get(k)) for k in keys]
 
 
 def decode(index: VarbindIndex, options: dict[str, Any], problems: list[Problem]) -> tuple[list[Meter], list[Supply]]:
