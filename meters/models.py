@@ -46,7 +46,6 @@ class Device(models.Model):
         ordering = ["site", "model", "serial"]
         indexes = [
             models.Index(fields=["site", "lifecycle"]),
-            models.Index(fields=["last_read_at"]),
             models.Index(fields=["manufacturer"]),
         ]
 
@@ -217,7 +216,9 @@ class SteadyState(models.Model):
     profile = models.CharField(max_length=32)
     profiles_version = models.CharField(max_length=16)
     counters = models.JSONField(default=dict)  # counter OID -> SNMP type
-    meters = models.JSONField(default=list)  # [kind, value, oid, label, unit]
+    meters = models.JSONField(default=list)  # [kind, OID] of each meter: fixed until the next full read
+    values = models.JSONField(default=list)  # each meter's value, in the order of `meters`: advanced every read
+    sources = models.JSONField(default=dict)  # kind -> OID, as the meter reads advanced from here record it
     supply_levels = models.JSONField(default=dict)
 
     def __str__(self) -> str:

@@ -9,12 +9,12 @@ stored) whole. The worker stores an entry whole whenever it interprets it in ful
 """
 
 import json
-import uuid
 
 from django.db import connection
 
 from agents.errors import AgentApiError, Conflict
 from agents.models import Agent, DirectiveResult
+from portal.lib.ids import is_uuid
 
 BASE_UNKNOWN = "The base read of a changes-only upload is not known here: send the full read."
 # Far more than the worker ever lets a chain grow; a longer one is a loop or damage, not a read.
@@ -36,7 +36,7 @@ def deltas_check(*, agent: Agent, payload: dict) -> None:
         _check_shape(entry)
     bases = {str(e["base"]) for e in entries}
     known = DirectiveResult.objects.filter(
-        public_id__in=[b for b in bases if _is_uuid(b)], directive__site_id=agent.site_id
+        public_id__in=[b for b in bases if is_uuid(b)], directive__site_id=agent.site_id
     ).values_list("public_id", flat=True)
     if bases - {str(b) for b in known}:
         raise Conflict(BASE_UNKNOWN, code="base_unknown")
@@ -98,16 +98,8 @@ def _replayed(varbinds, chain: list[dict]) -> list | None:
 
 
 def _entries_of(result_id: str, device_ids: list[str]) -> dict[str, dict]:
-    if not _is_uuid(result_id):
+    if not is_uuid(result_id):
         return {}
     with connection.cursor() as cursor:
         cursor.execute(_ENTRIES_SQL, [result_id, device_ids])
         return {device_id: json.loads(entry) for device_id, entry in cursor.fetchall()}
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

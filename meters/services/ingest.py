@@ -1,7 +1,6 @@
 """Raw directive results in, fleet rows out. Called by the worker, and by `reinterpret` for stored results."""
 
 import logging
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,8 +18,10 @@ from meters.models import Device
 from meters.services.devices import Sighting, device_for_reading, device_sighted
 from meters.services.plans import read_directive_request
 from meters.services.reads import readings_record
-from meters.services.steady import SteadyReads
+from meters.services.steady import SteadyStates
+from meters.services.steady_ingest import steady_ingest
 from portal.celery import app as celery_app
+from portal.lib.ids import is_uuid
 
 log = logging.getLogger(__name__)
 NOTIFY_NEW_DEVICES_TASK = "reports.tasks.notify_new_devices"
@@ -111,34 +112,32 @@ def _credential_pk(ident, credentials: set[int]) -> int | None:
 
 
 def reads_ingest(result: DirectiveResult, payload: dict, *, steady: bool = True) -> IngestSummary:
-    """Interprets every device of the upload, then records them all in one batch. Changes-only entries
-    that moved nothing but counters are advanced from the last read (meters.services.steady); the rest are
-    made whole, interpreted in full and stored whole in the result."""
+    """Interprets every device of the upload. Changes-only entries that moved nothing but counters are
+    advanced from the last read in bulk (meters.services.steady_ingest); the rest are made whole, interpreted
+    in full, stored whole in the result and recorded in one batch."""
     summary = IngestSummary()
     at = result_time(result, payload)
     entries = _entries(payload, summary)
-    ids = [entry.get("device_id") for entry in entries]
-    devices = Device.objects.filter(site=result.directive.site, public_id__in=[i for i in ids if _is_uuid(i)])
-    by_id = {str(device.public_id): device for device in devices}
     is_read = result.directive.kind == DirectiveKind.READ
-    states = SteadyReads(list(by_id.values()), str(result.public_id), enabled=is_read)
-    advance = steady and is_read
-    items, full = [], []
+    if steady and is_read:
+        advanced = steady_ingest(result=result, entries=entries, at=at)
+        summary.devices, summary.reads = len(entries) - len(advanced.rest), advanced.reads
+        entries = advanced.rest
+    ids = [entry.get("device_id") for entry in entries]
+    devices = Device.objects.filter(site=result.directive.site, public_id__in=[i for i in ids if is_uuid(i)])
+    by_id = {str(device.public_id): device for device in devices}
+    states = SteadyStates(list(by_id.values()), str(result.public_id), enabled=is_read)
+    full = []
     for entry in entries:
         device = by_id.get(str(entry.get("device_id")))
         if device is None:
             summary.errors.append(f"unknown device {entry.get('device_id')!r}")
             continue
         summary.devices += 1
-        if not _read_ok(device, entry, summary):
-            continue
-        fast = states.advance(device, entry, at) if advance and is_delta(entry) else None
-        if fast is not None:
-            items.append((device, fast))
-        else:
+        if _read_ok(device, entry, summary):
             full.append((device, entry))
-    items += _interpret_full(full, at, states, summary)
-    summary.reads = len(readings_record(items=items, at=at, result=result))
+    items = _interpret_full(full, at, states, summary)
+    summary.reads += len(readings_record(items=items, at=at, result=result))
     states.save()
     return summary
 
@@ -153,7 +152,7 @@ def _read_ok(device: Device, entry: dict, summary: IngestSummary) -> bool:
     return bool(entry.get("varbinds") or entry.get("base"))
 
 
-def _interpret_full(full: list[tuple[Device, dict]], at: datetime, states: SteadyReads, summary: IngestSummary):
+def _interpret_full(full: list[tuple[Device, dict]], at: datetime, states: SteadyStates, summary: IngestSummary):
     wholes = whole_varbinds({str(device.public_id): entry for device, entry in full})
     items = []
     for device, entry in full:
@@ -177,11 +176,3 @@ def _interpret_full(full: list[tuple[Device, dict]], at: datetime, states: Stead
         states.interpreted(device, index, reading, at)
         items.append((device, reading))
     return items
-
-
-def _is_uuid(value) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True

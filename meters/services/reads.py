@@ -8,19 +8,17 @@ becomes the device's latest count until a dealer accepts an offset or dismisses 
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from meters.choices import EventKind, Lifecycle
-from meters.interpret import DeviceReading, Meter, validate_read
+from meters.interpret import DeviceReading, Flag, Meter, validate_read
 from meters.models import Alert, Device, DeviceEvent, MeterFlag, MeterOffset, MeterRead, Supply
 from meters.services.rollups import rollups_add, rollups_rebuild
-from meters.services.steady import SteadyReading, supply_levels
 from portal.lib.bulk import bulk_insert_rows, bulk_update_rows
-
-Reading = DeviceReading | SteadyReading
 
 # Supply kinds whose level a "lowest supply" figure on the device row should consider.
 CONSUMABLE_KINDS = {"toner", "ink", "drum", "developer"}
@@ -28,7 +26,6 @@ SUPPLY_LOW_PREFIX = "supply_low:"
 DEVICE_FIELDS = ["last_read_at", "last_seen_at", "lifecycle", "latest_total", "latest_mono", "latest_color",
                  "lowest_supply_percent", "status_text", "problems", "serial", "identity_key", "hostname",
                  "location", "contact", "firmware"]  # fmt: skip
-STEADY_DEVICE_FIELDS = ["last_read_at", "last_seen_at", "lifecycle", "latest_total", "latest_mono", "latest_color"]
 READ_FIELDS = ["device", "result", "read_at", "total", "mono", "color", "values", "sources", "supply_levels",
                "is_flagged"]  # fmt: skip
 
@@ -39,20 +36,21 @@ def reading_record(*, device: Device, reading: DeviceReading, at: datetime, resu
 
 
 @transaction.atomic
-def readings_record(*, items: list[tuple[Device, Reading]], at: datetime, result=None) -> dict[int, MeterRead]:
+def readings_record(*, items: list[tuple[Device, DeviceReading]], at: datetime, result=None) -> dict[int, MeterRead]:
     """Stores the reads of many devices taken at `at`. Returns device pk -> its new MeterRead (if it had meters).
-    A SteadyReading (only counters moved) stores its meters; the device's supplies, alerts and state stand."""
+    (Reads in which only counters moved are stored by meters.services.steady_ingest.)"""
     items = list({device.pk: (device, reading) for device, reading in items}.values())
-    full = [(device, reading) for device, reading in items if isinstance(reading, DeviceReading)]
-    steady = [device for device, reading in items if isinstance(reading, SteadyReading)]
     reads = _store_reads(items, at, result)
-    _store_supplies(full, at)
-    _store_alerts(full, at)
-    _touch_alerts(steady, at)
+    _store_supplies(items, at)
+    _store_alerts(items, at)
     _update_devices(items, reads, at)
-    bulk_update_rows([device for device, _ in full], DEVICE_FIELDS)
-    bulk_update_rows(steady, STEADY_DEVICE_FIELDS)
+    bulk_update_rows([device for device, _ in items], DEVICE_FIELDS)
     return reads
+
+
+def supply_levels(reading: DeviceReading) -> dict[str, float]:
+    """Supply key -> percent, kept with each meter read for days-to-empty forecasts."""
+    return {s.oid: s.level_percent for s in reading.supplies if s.level_percent is not None}
 
 
 # --- meter reads ---------------------------------------------------------------------------------------------
@@ -66,13 +64,13 @@ def _offsets(devices: list[Device], at: datetime) -> dict[int, dict[str, int]]:
     return offsets
 
 
-def _adjusted(meters: list[Meter], offsets: dict[str, int]) -> dict[str, int]:
-    """Meter values with accepted offsets applied (a board swap restarts the raw counter)."""
+def adjusted_values(meters: Iterable[tuple[str, int]], offsets: dict[str, int]) -> dict[str, int]:
+    """kind -> value of (kind, value) meters, accepted offsets applied (a board swap restarts the raw counter)."""
     values: dict[str, int] = {}
-    for meter in meters:
-        if meter.kind == "unclassified":
+    for kind, value in meters:
+        if kind == "unclassified":
             continue  # kept in the raw result; a counter we cannot name never reaches a report column
-        values.setdefault(meter.kind, meter.value + offsets.get(meter.kind, 0))
+        values.setdefault(kind, value + offsets.get(kind, 0))
     return values
 
 
@@ -91,38 +89,48 @@ def _store_reads(items, at: datetime, result) -> dict[int, MeterRead]:
     existing = {r.device_id: r for r in MeterRead.objects.filter(device__in=devices, read_at=at)}
     new_reads, flags_by_device = {}, {}
     for device, reading in items:
-        values = _adjusted(reading.meters, offsets.get(device.pk, {})) if reading.meters else {}
+        meters = [(m.kind, m.value) for m in reading.meters]
+        values = adjusted_values(meters, offsets.get(device.pk, {})) if meters else {}
         if not values or device.pk in existing:  # nothing countable, or already stored (re-interpretation)
             continue
-        flags = _validate(previous.get(device.pk), values, reading, at)
+        before = previous.get(device.pk)
+        oids = {m.kind: m.oid for m in reading.meters}
+        flags = meter_flags(before and (before.values, before.read_at), values, oids, at)
         new_reads[device.pk] = _meter_read(device, reading, values, bool(flags), at, result)
         flags_by_device[device.pk] = flags
     bulk_insert_rows(list(new_reads.values()), READ_FIELDS)
     rollups_add(list(new_reads.values()))
-    MeterFlag.objects.bulk_create(
-        MeterFlag(device_id=pk, read=new_reads[pk], kind=f.kind, meter_kind=f.meter_kind, oid=f.oid,
-                  previous=f.previous, current=f.current, proposed_offset=f.proposed_offset, message=f.message)
-        for pk, flags in flags_by_device.items() for f in flags
-    )  # fmt: skip
+    flags_store([(pk, new_reads[pk].pk, flags) for pk, flags in flags_by_device.items()])
     return {**existing, **new_reads}
+
+
+def flags_store(flagged: list[tuple[int, int, list[Flag]]]) -> None:
+    """Holds flagged reads for a dealer's decision: (device pk, meter read pk, its flags)."""
+    MeterFlag.objects.bulk_create(
+        MeterFlag(device_id=device_pk, read_id=read_pk, kind=f.kind, meter_kind=f.meter_kind, oid=f.oid,
+                  previous=f.previous, current=f.current, proposed_offset=f.proposed_offset, message=f.message)
+        for device_pk, read_pk, flags in flagged for f in flags
+    )  # fmt: skip
 
 
 def _meter_read(device, reading: DeviceReading, values: dict[str, int], flagged: bool, at, result) -> MeterRead:
     return MeterRead(
         device=device, result=result, read_at=at, total=values.get("total"), mono=values.get("mono"),
         color=values.get("color"), values=values, sources={m.kind: m.oid for m in reading.meters},
-        supply_levels=reading.supply_levels if isinstance(reading, SteadyReading) else supply_levels(reading),
+        supply_levels=supply_levels(reading),
         is_flagged=flagged,
     )  # fmt: skip
 
 
-def _validate(previous: MeterRead | None, values: dict[str, int], reading: DeviceReading, at: datetime):
+def meter_flags(previous: tuple[dict, datetime] | None, values: dict[str, int], oids: dict[str, str], at: datetime):
+    """Resets and implausible jumps of `values` (read at `at`; kind -> OID in `oids`) against the last good
+    read's (values, read_at)."""
     if previous is None:
         return []
-    oids = {m.kind: m.oid for m in reading.meters}
-    before = [Meter(kind, value, oids.get(kind, "")) for kind, value in previous.values.items()]
+    previous_values, previous_at = previous
+    before = [Meter(kind, value, oids.get(kind, "")) for kind, value in previous_values.items()]
     now = [Meter(kind, value, oids.get(kind, "")) for kind, value in values.items()]
-    return validate_read(before, now, (at - previous.read_at).total_seconds(), None)
+    return validate_read(before, now, (at - previous_at).total_seconds(), None)
 
 
 # --- supplies --------------------------------------------------------------------------------------------------
@@ -216,12 +224,6 @@ def _store_alerts(items, at: datetime) -> None:
 # --- devices ---------------------------------------------------------------------------------------------------
 
 
-def _touch_alerts(devices: list[Device], at: datetime) -> None:
-    """Nothing but counters moved: every open alert of these devices is still reported."""
-    if devices:
-        Alert.objects.filter(device__in=devices, cleared_at__isnull=True).update(last_seen_at=at)
-
-
 def _update_devices(items, reads: dict[int, MeterRead], at: datetime) -> None:
     returned = []
     for device, reading in items:
@@ -236,8 +238,7 @@ def _update_devices(items, reads: dict[int, MeterRead], at: datetime) -> None:
             device.latest_total, device.latest_mono, device.latest_color = read.total, read.mono, read.color
         device.last_read_at = max(filter(None, [device.last_read_at, at]))
         device.last_seen_at = max(filter(None, [device.last_seen_at, at]))
-        if isinstance(reading, DeviceReading):
-            _set_state(device, reading)
+        _set_state(device, reading)
     DeviceEvent.objects.bulk_create(returned)
 
 

@@ -11,7 +11,7 @@ from meters.interpret.plan import plan_for_profile
 from meters.interpret.profiles import profile_named
 from meters.interpret.steady import advanced_meters, counter_types
 from meters.interpret.varbinds import VarbindIndex
-from meters.models import Device, SteadyState
+from meters.models import Device, MeterOffset, MeterRead, SteadyState
 from meters.selectors import device_last_raw
 from meters.services.ingest import result_interpret
 from meters.services.steady import MAX_HOPS
@@ -172,3 +172,56 @@ def test_reinterpretation_resolves_changes_only_reads_and_interprets_them_in_ful
     summary = result_interpret(result=second, steady=False)
     assert summary.reads == 1 and summary.made_whole == 1
     assert device.reads.get().total == pages + 99
+
+
+# --- the bulk fast path stores what a full interpretation stores -------------------------------------------
+
+
+DEVICE_FIGURES = ["last_read_at", "last_seen_at", "latest_total", "latest_mono", "latest_color",
+                  "lowest_supply_percent", "status_text", "problems", "lifecycle"]  # fmt: skip
+
+
+def stored_rows(device: Device, result: DirectiveResult) -> dict:
+    """What a dealer sees of one read: the meter read, the device's latest figures, the month's rollup."""
+    read = device.reads.filter(result=result).values("read_at", "total", "mono", "color", "values", "sources",
+                                                      "supply_levels", "is_flagged").first()  # fmt: skip
+    fresh = Device.objects.values(*DEVICE_FIGURES).get(pk=device.pk)
+    months = list(device.months.values("month", "min_mono", "max_mono", "min_color", "max_color"))
+    alerts = list(device.alerts.values("code", "last_seen_at", "cleared_at").order_by("code"))
+    return {"read": read, "device": fresh, "months": months, "alerts": alerts}
+
+
+@pytest.mark.parametrize("name", recording_names())
+def test_a_counters_only_read_stores_the_same_rows_on_the_fast_path_as_in_full(acme, name):
+    """Every recording: its first read in full, an accepted offset, then a read in which every counter moved,
+    stored once on the fast path and once (after undoing it) by a full interpretation: the same rows."""
+    agent = new_agent()
+    device = discover(agent, name, "10.0.10.1")
+    first = store_result(agent, "read", read_payload(device, name), at=hours_ago(30))
+    result_interpret(result=first)
+    MeterOffset.objects.create(device=device, meter_kind="total", offset=1000, since=hours_ago(40))
+    counters = SteadyState.objects.get(device=device).counters
+    _whole, changed = bumped(first.payload["devices"][0]["varbinds"], counters)
+    second = delta_result(agent, device, first, changed, hours_ago(2))
+    before = Device.objects.get(pk=device.pk)
+
+    summary = result_interpret(result=second)
+    assert summary.made_whole == 0, f"{name}: not taken by the fast path"
+    fast = stored_rows(device, second)
+    assert SteadyState.objects.get(device=device).hops == 1
+
+    MeterRead.objects.filter(result=second).delete()
+    before.save()  # the device as it was before the read
+    assert result_interpret(result=second, steady=False).made_whole == 1
+    assert stored_rows(device, second) == fast
+    assert (fast["read"] is not None) == bool(interpret(plan_read(name)).meters)
+
+
+def test_a_stale_device_reporting_again_is_interpreted_in_full_and_marked_returned(acme):
+    agent = new_agent()
+    device, first, total, vtype, pages = first_read(agent, "10.0.9.7")
+    Device.objects.filter(pk=device.pk).update(lifecycle="stale")
+    summary = result_interpret(result=delta_result(agent, device, first, [[total, vtype, pages + 5]], hours_ago(8)))
+    device.refresh_from_db()
+    assert summary.made_whole == 1 and device.lifecycle == "active" and device.latest_total == pages + 5
+    assert device.events.filter(kind="returned").exists()

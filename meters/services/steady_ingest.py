@@ -1,0 +1,192 @@
+"""Changes-only reads in bulk: a fleet's steady-state upload in two queries, whatever its size.
+
+Most reads of a printer move nothing but its page counters (meters.interpret.steady). For those, one query
+loads what every device's read is advanced from: its SteadyState, its last good read (to validate against)
+and its accepted offsets. The new meter values are worked out here, and one statement writes them all: the
+meter reads, the monthly rollups, the devices' latest counts, the states, and the last sighting of each
+device's open alerts (nothing but counters moved, so every open alert is still reported).
+
+An entry this cannot take is handed back to be interpreted in full: the device has no state, the entry is
+not based on the device's last read, anything but valid counters moved, the device is stale or its last
+read failed, its profile or the profiles changed since, or MAX_HOPS reads were advanced in a row.
+"""
+
+import json
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.db import connection, transaction
+
+from agents.models import DirectiveResult
+from agents.services.deltas import is_delta
+from meters.choices import Lifecycle
+from meters.interpret.steady import advanced_values, profiles_version
+from meters.selectors import volume_cache_forget
+from meters.services.reads import adjusted_values, flags_store, meter_flags
+from meters.services.steady import MAX_HOPS
+from portal.lib.ids import is_uuid
+
+_STATES_SQL = """
+SELECT coalesce(json_agg(json_build_array(
+    d.public_id, d.id, s.head, s.counters, s.meters, s.values, p.values, extract(epoch FROM p.read_at),
+    (SELECT json_object_agg(o.meter_kind, o.total) FROM (
+        SELECT meter_kind, sum("offset") AS total FROM meters_meteroffset
+        WHERE device_id = d.id AND since <= %(at)s GROUP BY meter_kind) o)
+)), '[]')::text
+FROM meters_device d
+JOIN meters_steadystate s ON s.device_id = d.id
+LEFT JOIN LATERAL (
+    SELECT r.values, r.read_at FROM meters_meterread r
+    WHERE r.device_id = d.id AND r.read_at < %(at)s AND NOT r.is_flagged
+    ORDER BY r.read_at DESC LIMIT 1
+) p ON true
+WHERE d.site_id = %(site)s AND d.public_id = ANY(%(ids)s)
+  AND d.lifecycle = %(active)s AND NOT d.problems @> '[{"code": "read_failed"}]'
+  AND s.profile = coalesce(nullif(d.profile, ''), s.profile) AND s.profiles_version = %(version)s
+  AND s.hops < %(max_hops)s AND s.head_at < %(at)s
+"""
+
+# One statement: each part reads the rows `v` as the batch sent them, and none depends on another's writes.
+_WRITE_SQL = """
+WITH v AS MATERIALIZED (
+    SELECT * FROM json_to_recordset(%(rows)s::json) AS v(
+        device bigint, total bigint, mono bigint, color bigint, month_mono bigint, flagged boolean,
+        "values" jsonb, meter_values jsonb, counted boolean)
+), reads AS (
+    INSERT INTO meters_meterread (device_id, result_id, read_at, total, mono, color, "values", sources,
+                                  supply_levels, is_flagged)
+    SELECT v.device, %(result)s, %(at)s, v.total, v.mono, v.color, v."values", s.sources, s.supply_levels, v.flagged
+    FROM v JOIN meters_steadystate s ON s.device_id = v.device WHERE v."values" IS NOT NULL
+    ON CONFLICT (device_id, read_at) DO NOTHING
+    RETURNING id, device_id, is_flagged
+), devices AS (
+    UPDATE meters_device d SET
+        last_read_at = greatest(d.last_read_at, %(at)s), last_seen_at = greatest(d.last_seen_at, %(at)s),
+        latest_total = CASE WHEN v.counted AND coalesce(d.last_read_at <= %(at)s, true)
+            THEN v.total ELSE d.latest_total END,
+        latest_mono = CASE WHEN v.counted AND coalesce(d.last_read_at <= %(at)s, true)
+            THEN v.mono ELSE d.latest_mono END,
+        latest_color = CASE WHEN v.counted AND coalesce(d.last_read_at <= %(at)s, true)
+            THEN v.color ELSE d.latest_color END
+    FROM v WHERE d.id = v.device
+), states AS (
+    UPDATE meters_steadystate s SET head = %(head)s, head_at = %(at)s, hops = s.hops + 1, values = v.meter_values
+    FROM v WHERE s.device_id = v.device
+), months AS (
+    INSERT INTO meters_metermonth (device_id, month, min_mono, max_mono, min_color, max_color)
+    SELECT v.device, %(month)s, v.month_mono, v.month_mono, v.color, v.color
+    FROM v WHERE v."values" IS NOT NULL AND NOT v.flagged
+    ON CONFLICT (device_id, month) DO UPDATE SET
+        min_mono = least(meters_metermonth.min_mono, EXCLUDED.min_mono),
+        max_mono = greatest(meters_metermonth.max_mono, EXCLUDED.max_mono),
+        min_color = least(meters_metermonth.min_color, EXCLUDED.min_color),
+        max_color = greatest(meters_metermonth.max_color, EXCLUDED.max_color)
+), alerts AS (
+    UPDATE meters_alert a SET last_seen_at = greatest(a.last_seen_at, %(at)s)
+    FROM v WHERE a.device_id = v.device AND a.cleared_at IS NULL
+)
+SELECT id, device_id, is_flagged FROM reads
+"""
+
+
+@dataclass
+class SteadyOutcome:
+    reads: int = 0  # meter reads stored
+    rest: list[dict] = field(default_factory=list)  # entries to interpret in full, in upload order
+
+
+@dataclass(frozen=True)
+class _State:
+    device: int
+    head: str
+    counters: dict[str, str]
+    meters: list[list[str]]
+    values: list[int]
+    previous: tuple[dict, datetime] | None
+    offsets: dict[str, int]
+
+
+def steady_ingest(*, result: DirectiveResult, entries: list[dict], at: datetime) -> SteadyOutcome:
+    """Stores the reads of the entries that only moved counters since their device's last read."""
+    candidates = _candidates(entries)
+    states = _states(result.directive.site_id, list(candidates), at) if candidates else {}
+    rows, flagged, advanced = [], {}, set()
+    for device_id, entry in candidates.items():
+        state = states.get(device_id)
+        row = _advanced_row(state, entry, at) if state is not None else None
+        if row is None:
+            continue
+        row, flags = row
+        rows.append(row)
+        advanced.add(device_id)
+        if flags:
+            flagged[state.device] = flags
+    outcome = SteadyOutcome(rest=[e for e in entries if str(e.get("device_id")) not in advanced])
+    if rows:
+        outcome.reads = _write(rows, flagged, result, at)
+    return outcome
+
+
+def _candidates(entries: list[dict]) -> dict[str, dict]:
+    """device id -> its changes-only entry; a device that appears twice in one upload is left to the full path."""
+    counts = Counter(str(entry.get("device_id")) for entry in entries)
+    return {
+        str(entry["device_id"]): entry
+        for entry in entries
+        if is_delta(entry) and entry.get("ok", True) and counts[str(entry.get("device_id"))] == 1
+        and is_uuid(entry.get("device_id"))
+    }  # fmt: skip
+
+
+def _states(site_id: int, device_ids: list[str], at: datetime) -> dict[str, _State]:
+    params = {"site": site_id, "ids": [uuid.UUID(i) for i in device_ids], "at": at, "active": Lifecycle.ACTIVE,
+              "version": profiles_version(), "max_hops": MAX_HOPS}  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(_STATES_SQL, params)
+        found = json.loads(cursor.fetchone()[0])
+    return {
+        public_id: _State(pk, head, counters, meters, values, _previous(previous, epoch), offsets or {})
+        for public_id, pk, head, counters, meters, values, previous, epoch, offsets in found
+    }
+
+
+def _previous(values: dict | None, epoch: float | None) -> tuple[dict, datetime] | None:
+    if values is None or epoch is None:
+        return None
+    return values, datetime.fromtimestamp(epoch, tz=UTC)
+
+
+def _advanced_row(state: _State, entry: dict, at: datetime) -> tuple[dict, list] | None:
+    """The row to write for this entry and its flags, or None when it must be interpreted in full."""
+    if str(entry.get("base")) != state.head:
+        return None
+    oids = [oid for _kind, oid in state.meters]
+    now = advanced_values(oids, state.values, state.counters, entry.get("changed") or [], entry.get("removed") or [])
+    if now is None:
+        return None
+    kinds = [kind for kind, _oid in state.meters]
+    values = adjusted_values(
+        zip(kinds, now, strict=True), state.offsets
+    )  # none for a device that counts nothing we can name
+    flags = meter_flags(state.previous, values, dict(state.meters), at) if values else []
+    total, mono, color = values.get("total"), values.get("mono"), values.get("color")
+    month_mono = mono if mono is not None else (None if total is None else total - (color or 0))
+    row = {"device": state.device, "total": total, "mono": mono, "color": color, "month_mono": month_mono,
+           "flagged": bool(flags), "values": values or None, "meter_values": now,
+           "counted": bool(values) and not flags}  # fmt: skip
+    return row, flags
+
+
+@transaction.atomic
+def _write(rows: list[dict], flagged: dict[int, list], result: DirectiveResult, at: datetime) -> int:
+    params = {"rows": json.dumps(rows, separators=(",", ":")), "result": result.pk, "at": at,
+              "head": result.public_id, "month": at.date().replace(day=1)}  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(_WRITE_SQL, params)
+        stored = {device: (read, is_flagged) for read, device, is_flagged in cursor.fetchall()}
+    flags_store([(device, stored[device][0], flags) for device, flags in flagged.items() if device in stored])
+    if any(not is_flagged for _read, is_flagged in stored.values()):
+        volume_cache_forget()  # new pages counted: the fleet's volume chart shows them at once
+    return len(stored)
