@@ -160,16 +160,14 @@ def _previous(values: dict | None, epoch: float | None) -> tuple[dict, datetime]
 
 def _advanced_row(state: _State, entry: dict, at: datetime) -> tuple[dict, list] | None:
     """The row to write for this entry and its flags, or None when it must be interpreted in full."""
-    if str(entry.get("base")) != state.head:
+    if str(entry.get("base")) != state.head or len(state.meters) != len(state.values):
         return None
-    oids = [oid for _kind, oid in state.meters]
+    kinds, oids = [kind for kind, _oid in state.meters], [oid for _kind, oid in state.meters]
     now = advanced_values(oids, state.values, state.counters, entry.get("changed") or [], entry.get("removed") or [])
     if now is None:
         return None
-    kinds = [kind for kind, _oid in state.meters]
-    values = adjusted_values(
-        zip(kinds, now, strict=True), state.offsets
-    )  # none for a device that counts nothing we can name
+    # No values for a device that counts nothing we can name: it is seen and read, no meter read is stored.
+    values = adjusted_values(zip(kinds, now, strict=True), state.offsets)
     flags = meter_flags(state.previous, values, dict(state.meters), at) if values else []
     total, mono, color = values.get("total"), values.get("mono"), values.get("color")
     month_mono = mono if mono is not None else (None if total is None else total - (color or 0))
