@@ -48,6 +48,11 @@ def readings_record(*, items: list[tuple[Device, DeviceReading]], at: datetime, 
     return reads
 
 
+def meter_sources(reading: DeviceReading) -> dict[str, str]:
+    """Meter kind -> the OID it came from, kept with each meter read."""
+    return {m.kind: m.oid for m in reading.meters}
+
+
 def supply_levels(reading: DeviceReading) -> dict[str, float]:
     """Supply key -> percent, kept with each meter read for days-to-empty forecasts."""
     return {s.oid: s.level_percent for s in reading.supplies if s.level_percent is not None}
@@ -116,7 +121,7 @@ def flags_store(flagged: list[tuple[int, int, list[Flag]]]) -> None:
 def _meter_read(device, reading: DeviceReading, values: dict[str, int], flagged: bool, at, result) -> MeterRead:
     return MeterRead(
         device=device, result=result, read_at=at, total=values.get("total"), mono=values.get("mono"),
-        color=values.get("color"), values=values, sources={m.kind: m.oid for m in reading.meters},
+        color=values.get("color"), values=values, sources=meter_sources(reading),
         supply_levels=supply_levels(reading),
         is_flagged=flagged,
     )  # fmt: skip

@@ -1,6 +1,8 @@
 """Monthly rollups of good meter reads (MeterMonth). A printer that counts no mono pages counts its total
 less its colour pages as mono, as the fleet volume chart does."""
 
+from datetime import datetime
+
 from django.db import connection
 
 from meters.models import Device, MeterRead
@@ -28,21 +30,27 @@ FROM meters_meterread WHERE device_id = %(device)s AND NOT is_flagged GROUP BY 1
 """
 
 
-def _mono(read: MeterRead) -> int | None:
-    if read.mono is not None:
-        return read.mono
-    return None if read.total is None else read.total - (read.color or 0)
+def month_mono(total: int | None, mono: int | None, color: int | None) -> int | None:
+    """A read's mono pages for the rollup: its mono meter, else its total less its colour pages."""
+    if mono is not None:
+        return mono
+    return None if total is None else total - (color or 0)
 
 
 def rollups_add(reads: list[MeterRead]) -> None:
     """Folds good (unflagged) reads into their devices' months: one statement for the batch."""
     good = [read for read in reads if not read.is_flagged]
-    if not good:
+    rollups_fold([(r.device_id, r.read_at, month_mono(r.total, r.mono, r.color), r.color) for r in good])
+
+
+def rollups_fold(reads: list[tuple[int, datetime, int | None, int | None]]) -> None:
+    """Folds good reads given as (device pk, read at, mono pages, colour pages) into their months."""
+    if not reads:
         return
-    columns = ([r.device_id for r in good], [r.read_at.date().replace(day=1) for r in good], [_mono(r) for r in good],
-               [r.color for r in good])  # fmt: skip
+    device_ids, read_ats, monos, colors = zip(*reads, strict=True)
+    months = [read_at.date().replace(day=1) for read_at in read_ats]
     with connection.cursor() as cursor:
-        cursor.execute(_UPSERT, columns)
+        cursor.execute(_UPSERT, [list(device_ids), months, list(monos), list(colors)])
     volume_cache_forget()
 
 

@@ -13,7 +13,7 @@ from meters.interpret.profiles import profile_named
 from meters.interpret.steady import counter_types, profiles_version
 from meters.interpret.varbinds import VarbindIndex
 from meters.models import Device, SteadyState
-from meters.services.reads import supply_levels
+from meters.services.reads import meter_sources, supply_levels
 
 MAX_HOPS = 20
 STATE_FIELDS = ["head", "head_at", "hops", "profile", "profiles_version", "counters", "meters", "values", "sources",
@@ -41,7 +41,7 @@ class SteadyStates:
             device=device, head=self.result_id, head_at=at, hops=0, profile=reading.profile,
             profiles_version=profiles_version(), counters=counter_types(index, profile_named(reading.profile)),
             meters=[[m.kind, m.oid] for m in reading.meters], values=[m.value for m in reading.meters],
-            sources={m.kind: m.oid for m in reading.meters},
+            sources=meter_sources(reading),
             supply_levels=supply_levels(reading),
         )  # fmt: skip
 

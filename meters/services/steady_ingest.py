@@ -1,10 +1,10 @@
-"""Changes-only reads in bulk: a fleet's steady-state upload in two queries, whatever its size.
+"""Changes-only reads in bulk: a fleet's steady-state upload in a few queries, whatever its size.
 
 Most reads of a printer move nothing but its page counters (meters.interpret.steady). For those, one query
 loads what every device's read is advanced from: its SteadyState, its last good read (to validate against)
-and its accepted offsets. The new meter values are worked out here, and one statement writes them all: the
-meter reads, the monthly rollups, the devices' latest counts, the states, and the last sighting of each
-device's open alerts (nothing but counters moved, so every open alert is still reported).
+and its accepted offsets. The new meter values are worked out here, and one statement writes the meter
+reads, the devices' latest counts, the states and the last sighting of each device's open alerts (nothing
+but counters moved, so every open alert is still reported); the monthly rollups follow (meters.services.rollups).
 
 An entry this cannot take is handed back to be interpreted in full: the device has no state, the entry is
 not based on the device's last read, anything but valid counters moved, the device is stale or its last
@@ -23,8 +23,8 @@ from agents.models import DirectiveResult
 from agents.services.deltas import is_delta
 from meters.choices import Lifecycle
 from meters.interpret.steady import advanced_values, profiles_version
-from meters.selectors import volume_cache_forget
 from meters.services.reads import adjusted_values, flags_store, meter_flags
+from meters.services.rollups import month_mono, rollups_fold
 from meters.services.steady import MAX_HOPS
 from portal.lib.ids import is_uuid
 
@@ -52,7 +52,7 @@ WHERE d.site_id = %(site)s AND d.public_id = ANY(%(ids)s)
 _WRITE_SQL = """
 WITH v AS MATERIALIZED (
     SELECT * FROM json_to_recordset(%(rows)s::json) AS v(
-        device bigint, total bigint, mono bigint, color bigint, month_mono bigint, flagged boolean,
+        device bigint, total bigint, mono bigint, color bigint, flagged boolean,
         "values" jsonb, meter_values jsonb, counted boolean)
 ), reads AS (
     INSERT INTO meters_meterread (device_id, result_id, read_at, total, mono, color, "values", sources,
@@ -74,20 +74,11 @@ WITH v AS MATERIALIZED (
 ), states AS (
     UPDATE meters_steadystate s SET head = %(head)s, head_at = %(at)s, hops = s.hops + 1, values = v.meter_values
     FROM v WHERE s.device_id = v.device
-), months AS (
-    INSERT INTO meters_metermonth (device_id, month, min_mono, max_mono, min_color, max_color)
-    SELECT v.device, %(month)s, v.month_mono, v.month_mono, v.color, v.color
-    FROM v WHERE v."values" IS NOT NULL AND NOT v.flagged
-    ON CONFLICT (device_id, month) DO UPDATE SET
-        min_mono = least(meters_metermonth.min_mono, EXCLUDED.min_mono),
-        max_mono = greatest(meters_metermonth.max_mono, EXCLUDED.max_mono),
-        min_color = least(meters_metermonth.min_color, EXCLUDED.min_color),
-        max_color = greatest(meters_metermonth.max_color, EXCLUDED.max_color)
 ), alerts AS (
     UPDATE meters_alert a SET last_seen_at = greatest(a.last_seen_at, %(at)s)
     FROM v WHERE a.device_id = v.device AND a.cleared_at IS NULL
 )
-SELECT id, device_id, is_flagged FROM reads
+SELECT id, device_id FROM reads
 """
 
 
@@ -170,8 +161,7 @@ def _advanced_row(state: _State, entry: dict, at: datetime) -> tuple[dict, list]
     values = adjusted_values(zip(kinds, now, strict=True), state.offsets)
     flags = meter_flags(state.previous, values, dict(state.meters), at) if values else []
     total, mono, color = values.get("total"), values.get("mono"), values.get("color")
-    month_mono = mono if mono is not None else (None if total is None else total - (color or 0))
-    row = {"device": state.device, "total": total, "mono": mono, "color": color, "month_mono": month_mono,
+    row = {"device": state.device, "total": total, "mono": mono, "color": color,
            "flagged": bool(flags), "values": values or None, "meter_values": now,
            "counted": bool(values) and not flags}  # fmt: skip
     return row, flags
@@ -180,11 +170,13 @@ def _advanced_row(state: _State, entry: dict, at: datetime) -> tuple[dict, list]
 @transaction.atomic
 def _write(rows: list[dict], flagged: dict[int, list], result: DirectiveResult, at: datetime) -> int:
     params = {"rows": json.dumps(rows, separators=(",", ":")), "result": result.pk, "at": at,
-              "head": result.public_id, "month": at.date().replace(day=1)}  # fmt: skip
+              "head": result.public_id}  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(_WRITE_SQL, params)
-        stored = {device: (read, is_flagged) for read, device, is_flagged in cursor.fetchall()}
-    flags_store([(device, stored[device][0], flags) for device, flags in flagged.items() if device in stored])
-    if any(not is_flagged for _read, is_flagged in stored.values()):
-        volume_cache_forget()  # new pages counted: the fleet's volume chart shows them at once
+        stored = {device: read for read, device in cursor.fetchall()}
+    flags_store([(device, stored[device], flags) for device, flags in flagged.items() if device in stored])
+    good = [row for row in rows if row["device"] in stored and not row["flagged"]]
+    rollups_fold(
+        [(row["device"], at, month_mono(row["total"], row["mono"], row["color"]), row["color"]) for row in good]
+    )
     return len(stored)
