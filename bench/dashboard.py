@@ -113,10 +113,9 @@ SELECT dev.id, now() - (%(reads)s - k) * interval '3 days 15 hours' - (dev.id %%
 FROM meters_device dev, generate_series(1, %(reads)s) k;
 
 -- The monthly rollup the ingest keeps (meters/services/rollups.py), built here in one go.
-INSERT INTO meters_metermonth (device_id, month, min_mono, max_mono, min_color, max_color)
-SELECT device_id, date_trunc('month', read_at)::date,
-       min(coalesce(mono, total - coalesce(color, 0))), max(coalesce(mono, total - coalesce(color, 0))),
-       min(color), max(color)
+INSERT INTO meters_metermonth (device_id, month, min_total, max_total, min_mono, max_mono, min_color, max_color)
+SELECT device_id, date_trunc('month', read_at AT TIME ZONE 'UTC')::date,
+       min(total), max(total), min(mono), max(mono), min(color), max(color)
 FROM meters_meterread WHERE NOT is_flagged GROUP BY 1, 2;
 
 UPDATE meters_device dev SET latest_total = r.total, latest_mono = r.mono, latest_color = r.color,

@@ -58,26 +58,43 @@ def _svg(label: str, body: SafeString) -> SafeString:
     )  # fmt: skip
 
 
-def volume_bars(months: Sequence[tuple[date, int, int]], label: str = "Pages per month") -> SafeString:
-    """Stacked bars per month: mono below, colour on top."""
-    highest = max((mono + color for _, mono, color in months), default=0)
+def volume_bars(months: Sequence[tuple[date, int, int, int]], label: str = "Pages per month") -> SafeString:
+    """Stacked bars per month: mono below, colour above it, unsplit pages (devices that state only a total) on
+    top, each its own colour: unsplit pages are never drawn as mono."""
+    highest = max((sum(parts) for _, *parts in months), default=0)
     if highest <= 0:
         return format_html('<p class="empty">{}</p>', NO_VOLUME)
     top = _nice_max(highest)
     plot_h, slot = HEIGHT - PAD_BOTTOM - PAD_TOP, (WIDTH - PAD_LEFT) / max(len(months), 1)
-    bars = []
-    for index, (month, mono, color) in enumerate(months):
-        x, h_mono, h_color = PAD_LEFT + index * slot + slot * 0.15, plot_h * mono / top, plot_h * color / top
-        base = PAD_TOP + plot_h
-        tip = f"{month:%b %Y}: {mono:,} mono, {color:,} colour"
-        bars.append(format_html(
-            '<g><title>{}</title><rect class="mono" x="{}" y="{}" width="{}" height="{}"/>'
-            '<rect class="color" x="{}" y="{}" width="{}" height="{}"/>'
-            '<text class="axis" x="{}" y="{}" text-anchor="middle">{}</text></g>',
-            tip, _n(x), _n(base - h_mono), _n(slot * 0.7), _n(h_mono), _n(x), _n(base - h_mono - h_color),
-            _n(slot * 0.7), _n(h_color), _n(x + slot * 0.35), HEIGHT - 6, f"{month:%b}",
-        ))  # fmt: skip
+    bars = [_volume_bar(index, slot, plot_h, top, *month) for index, month in enumerate(months)]
     return _svg(label, _grid(top) + mark_safe("".join(bars)))  # noqa: S308 - every part built by format_html
+
+
+def _volume_bar(index: int, slot: float, plot_h: float, top: int, month: date, mono: int, color: int, unsplit: int):
+    x, base = PAD_LEFT + index * slot + slot * 0.15, PAD_TOP + plot_h
+    tip = f"{month:%b %Y}: {mono:,} mono, {color:,} colour" + (f", {unsplit:,} unsplit" if unsplit else "")
+    rects = []
+    for css, pages in (("mono", mono), ("color", color), ("unsplit", unsplit)):
+        height = plot_h * pages / top
+        base -= height
+        rects.append(
+            format_html(
+                '<rect class="{}" x="{}" y="{}" width="{}" height="{}"/>',
+                css,
+                _n(x),
+                _n(base),
+                _n(slot * 0.7),
+                _n(height),
+            )
+        )
+    return format_html(
+        '<g><title>{}</title>{}<text class="axis" x="{}" y="{}" text-anchor="middle">{}</text></g>',
+        tip,
+        mark_safe("".join(rects)),  # noqa: S308 - every rect built by format_html
+        _n(x + slot * 0.35),
+        HEIGHT - 6,
+        f"{month:%b}",
+    )
 
 
 def meter_lines(points: Sequence[dict], series: Sequence[str], label: str = "Meter history") -> SafeString:

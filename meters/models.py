@@ -81,8 +81,8 @@ class MeterRead(models.Model):
     total = models.BigIntegerField(null=True, blank=True)
     mono = models.BigIntegerField(null=True, blank=True)
     color = models.BigIntegerField(null=True, blank=True)
-    values = models.JSONField(default=dict)  # kind -> pages
-    sources = models.JSONField(default=dict)  # kind -> the OID it came from
+    values = models.JSONField(default=dict)  # billing meter kind -> pages (meters.interpret.types.BILLING_KINDS)
+    sources = models.JSONField(default=dict)  # kind -> {"rule", "oids", "label"} (meters.interpret.billing)
     supply_levels = models.JSONField(default=dict)  # supply key -> percent, for days-to-empty forecasts
     is_flagged = models.BooleanField(default=False)
 
@@ -188,10 +188,13 @@ class Alert(models.Model):
 
 class MeterMonth(models.Model):
     """Each device's lowest and highest good counts per month, kept at ingest, so the fleet's monthly volume
-    is read from a dozen rows per device instead of a year of meter reads."""
+    is read from a dozen rows per device instead of a year of meter reads. Null where the device states no
+    such meter (meters.services.rollups)."""
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="months")
     month = models.DateField()
+    min_total = models.BigIntegerField(null=True)
+    max_total = models.BigIntegerField(null=True)
     min_mono = models.BigIntegerField(null=True)
     max_mono = models.BigIntegerField(null=True)
     min_color = models.BigIntegerField(null=True)
@@ -216,9 +219,12 @@ class SteadyState(models.Model):
     profile = models.CharField(max_length=32)
     profiles_version = models.CharField(max_length=16)
     counters = models.JSONField(default=dict)  # counter OID -> SNMP type
-    meters = models.JSONField(default=list)  # [kind, OID] of each meter: fixed until the next full read
-    values = models.JSONField(default=list)  # each meter's value, in the order of `meters`: advanced every read
-    sources = models.JSONField(default=dict)  # kind -> OID, as the meter reads advanced from here record it
+    # [kind, OID, rule] of each counter as read (meters.interpret.billing makes the billing meters of them):
+    # fixed until the next full read.
+    meters = models.JSONField(default=list)
+    values = models.JSONField(default=list)  # each counter's value, in the order of `meters`: advanced every read
+    mono_only = models.BooleanField(default=False)  # the device's own word, which the billing rules use
+    sources = models.JSONField(default=dict)  # kind -> its source, as the meter reads advanced from here record it
     supply_levels = models.JSONField(default=dict)
 
     def __str__(self) -> str:

@@ -44,13 +44,16 @@ def fleet_summary(*, toner_percent: float, now: datetime | None = None) -> dict[
 
 @dataclass(frozen=True)
 class MonthVolume:
+    """Pages in a month: mono and colour as devices state them, unsplit from devices that state only a total."""
+
     month: date
     mono: int
     color: int
+    unsplit: int = 0
 
     @property
     def total(self) -> int:
-        return self.mono + self.color
+        return self.mono + self.color + self.unsplit
 
 
 @dataclass(frozen=True)
@@ -60,28 +63,32 @@ class CustomerVolume:
     mono: int
     color: int
     devices: int
+    unsplit: int = 0
 
     @property
     def total(self) -> int:
-        return self.mono + self.color
+        return self.mono + self.color + self.unsplit
 
 
 # Pages in a month = the device's highest counter that month minus its highest the month before, so pages
 # printed between the last read of one month and the first of the next are not lost; in a device's first
 # month, its highest minus its lowest. Flagged reads (a reset or a jump not yet decided) are left out: a
-# dashboard must not show a negative or a billion-page month. A printer that counts no mono pages counts
-# its total less its colour pages as mono.
+# dashboard must not show a negative or a billion-page month. Mono and colour are what devices state; the
+# rest of a device's total (a printer that states only a total, list pages beside a split) is unsplit, never
+# counted as mono.
 _VOLUME_SQL = """
 WITH deltas AS (
     SELECT device_id, month,
-           max_mono - coalesce(lag(max_mono) OVER w, min_mono) AS mono,
-           max_color - coalesce(lag(max_color) OVER w, min_color) AS color
+           greatest(max_total - coalesce(lag(max_total) OVER w, min_total), 0) AS total,
+           greatest(max_mono - coalesce(lag(max_mono) OVER w, min_mono), 0) AS mono,
+           greatest(max_color - coalesce(lag(max_color) OVER w, min_color), 0) AS color
     FROM meters_metermonth
     WHERE month >= %(since)s::date
     WINDOW w AS (PARTITION BY device_id ORDER BY month)
 )
 SELECT c.public_id::text, c.name, d.month::timestamptz,
-       coalesce(sum(greatest(d.mono, 0)), 0), coalesce(sum(greatest(d.color, 0)), 0), count(*)
+       coalesce(sum(d.mono), 0), coalesce(sum(d.color), 0),
+       coalesce(sum(greatest(d.total - coalesce(d.mono, 0) - coalesce(d.color, 0), 0)), 0), count(*)
 FROM deltas d
 JOIN meters_device dev ON dev.id = d.device_id
 JOIN agents_site s ON s.id = dev.site_id
@@ -117,7 +124,7 @@ def volume_cache_forget() -> None:
 
 
 def volume_rows(*, now: datetime | None = None, fresh: bool = False) -> list[tuple]:
-    """(customer id, name, month, mono, colour, devices) for the last 12 months.
+    """(customer id, name, month, mono, colour, unsplit, devices) for the last 12 months.
 
     Read from the monthly rollups (MeterMonth; a device appears once a month, so count(*) counts devices) and
     cached per dealer until an ingest batch counts new pages (volume_cache_forget) or VOLUME_CACHE_SECONDS pass.
@@ -135,24 +142,29 @@ def volume_by_month(rows: list[tuple], *, now: datetime | None = None) -> list[M
     """One bar per month, empty months included, oldest first."""
     now = now or timezone.now()
     months = [month_start(now, back).date() for back in range(VOLUME_MONTHS - 1, -1, -1)]
-    totals = {month: [0, 0] for month in months}
-    for _id, _name, month, mono, color, _devices in rows:
+    totals = {month: [0, 0, 0] for month in months}
+    for _id, _name, month, mono, color, unsplit, _devices in rows:
         bucket = totals.get(month.date())
         if bucket is not None:
             bucket[0] += int(mono)
             bucket[1] += int(color)
-    return [MonthVolume(month, mono, color) for month, (mono, color) in totals.items()]
+            bucket[2] += int(unsplit)
+    return [MonthVolume(month, mono, color, unsplit) for month, (mono, color, unsplit) in totals.items()]
 
 
 def customers_by_volume(rows: list[tuple], *, now: datetime | None = None, limit: int = 10) -> list[CustomerVolume]:
     now = now or timezone.now()
     since = month_start(now, RANKING_MONTHS - 1).date()
     sums: dict[str, list] = {}
-    for public_id, name, month, mono, color, devices in rows:
+    for public_id, name, month, mono, color, unsplit, devices in rows:
         if month.date() >= since:
-            entry = sums.setdefault(public_id, [name, 0, 0, 0])
-            entry[1], entry[2], entry[3] = entry[1] + int(mono), entry[2] + int(color), max(entry[3], devices)
-    ranked = [CustomerVolume(pid, name, mono, color, devices) for pid, (name, mono, color, devices) in sums.items()]
+            entry = sums.setdefault(public_id, [name, 0, 0, 0, 0])
+            entry[1], entry[2], entry[3] = entry[1] + int(mono), entry[2] + int(color), entry[3] + int(unsplit)
+            entry[4] = max(entry[4], devices)
+    ranked = [
+        CustomerVolume(pid, name, mono, color, devices, unsplit)
+        for pid, (name, mono, color, unsplit, devices) in sums.items()
+    ]
     return sorted(ranked, key=lambda c: (-c.total, c.name))[:limit]
 
 

@@ -5,6 +5,7 @@ Identity fields stay raw strings: vendor knowledge (which sysObjectID is which m
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,8 +23,14 @@ PRT_SUPPLY_DESCR = "1.3.6.1.2.1.43.11.1.1.6"
 PRT_SUPPLY_MAX = "1.3.6.1.2.1.43.11.1.1.8"
 PRT_SUPPLY_LEVEL = "1.3.6.1.2.1.43.11.1.1.9"
 PRINTER_MIB = "1.3.6.1.2.1.43"
+# IEEE 1284 device ID strings (`MFG:Brother;MDL:DCP-J132W;CLS:PRINTER;`): HP's, and Brother's copy of it. Some
+# printers (Brother inkjets) answer nothing else that says "printer". The portal may send more in params.
+DEVICE_ID_OIDS = ["1.3.6.1.4.1.11.2.3.9.1.1.7.0", "1.3.6.1.4.1.2435.2.3.9.1.1.7.0"]
+DEVICE_ID_MAKER = re.compile(r"(?:^|;)\s*(?:MFG|MANUFACTURER|MANUFACTURE)\s*:", re.IGNORECASE)
+PRINTER_CLASS = re.compile(r"(?:^|;)\s*(?:CLS|CLASS)\s*:\s*(?:[^;]*,\s*)?PRINTER\s*(?:[,;]|$)", re.IGNORECASE)
+DEVICE_ID_MODEL = re.compile(r"(?:^|;)\s*(?:MDL|MODEL)\s*:\s*([^;]+)", re.IGNORECASE)
 
-IDENTITY_GET = [SYS_DESCR, SYS_OBJECT_ID, SYS_CONTACT, SYS_NAME, SYS_LOCATION]
+IDENTITY_GET = [SYS_DESCR, SYS_OBJECT_ID, SYS_CONTACT, SYS_NAME, SYS_LOCATION, *DEVICE_ID_OIDS]
 IDENTITY_WALK = [HR_DEVICE_TYPE, HR_DEVICE_DESCR, PRT_SERIAL, IF_PHYS_ADDRESS, PRT_MARKER_LIFE_COUNT,
                  PRT_SUPPLY_DESCR, PRT_SUPPLY_MAX, PRT_SUPPLY_LEVEL]  # fmt: skip
 ABSENT = frozenset({"nosuchobject", "nosuchinstance", "endofmibview", "null"})
@@ -53,9 +60,18 @@ def _under(oid: str, prefix: tuple[int, ...]) -> bool:
 
 
 def is_printer(vbs: Varbinds) -> bool:
+    """Printer-MIB objects, an hrDevicePrinter row, or a 1284 device ID of the printer class (whichever OID
+    the portal asked it at). The portal judges again with its vendor knowledge; this is the agent's own word."""
     speaks_printer_mib = any(_under(oid, oid_tuple(PRINTER_MIB)) for oid in vbs.by_oid)
     hr_printer = any(vb[1] == "oid" and vb[2] == HR_DEVICE_PRINTER for vb in vbs.column(HR_DEVICE_TYPE).values())
-    return speaks_printer_mib or hr_printer
+    return speaks_printer_mib or hr_printer or device_id(vbs, PRINTER_CLASS) is not None
+
+
+def device_id(vbs: Varbinds, pattern: re.Pattern[str]) -> re.Match[str] | None:
+    """The first match of `pattern` in a value shaped like a 1284 device ID (it names its maker)."""
+    texts = (text_of(vb) for vb in vbs.by_oid.values() if vb[1] in ("str", "hex"))
+    ids = (text for text in texts if text and DEVICE_ID_MAKER.search(text))
+    return next((found for text in ids if (found := pattern.search(text))), None)
 
 
 def model(vbs: Varbinds) -> str | None:
@@ -110,6 +126,12 @@ def scan_row(record: dict[str, Any]) -> dict[str, Any]:
     vbs = Varbinds([tuple(vb) for vb in record["varbinds"]])
     return {
         "ip": record["ip"], "sys_descr": record["sys_descr"], "sys_object_id": record["sys_object_id"],
-        "model": record["hr_device_descr"], "serial": record["serial"], "mac": record["mac"],
+        "model": record["hr_device_descr"] or _device_id_model(vbs), "serial": record["serial"], "mac": record["mac"],
         "total_pages": total_pages(vbs), "supplies": supplies(vbs),
     }  # fmt: skip
+
+
+def _device_id_model(vbs: Varbinds) -> str | None:
+    """The 1284 MDL for `scan` when there is no hrDeviceDescr (a Brother inkjet answers only its device ID)."""
+    found = device_id(vbs, DEVICE_ID_MODEL)
+    return found.group(1).strip() if found else None

@@ -1,7 +1,7 @@
 """What each vendor's printers look like over SNMP: enterprise numbers, model names, identity formats.
 
 Facts about the real vendors (enterprise numbers, sysObjectID shapes, MAC OUIs, default host names,
-the private counter OIDs in `counters.py`); every value the fleet serves is synthetic.
+the private counter layouts in `counters.py`); every value the fleet serves is synthetic.
 """
 
 from dataclasses import dataclass
@@ -14,6 +14,7 @@ class Model:
     mfp: bool
     yield_black: int  # pages per black cartridge at 5 % coverage
     yield_colour: int = 0
+    fax: bool = False  # prints received faxes, counted in the vendor's fax rows where it has them
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class Vendor:
     host_prefix: str  # the vendor's factory host name is the prefix and the MAC's last three bytes
     ouis: tuple[str, ...]
     serial: str  # pattern: A = letter, 9 = digit, other characters literal
-    counters: str  # counter scheme in counters.py
+    counters: str  # counter layout in counters.py
     supply_unit: int  # prtMarkerSuppliesSupplyUnit: 19 percent, 7 impressions
     toner_order: str  # supply table order of the colour toners, e.g. "KCMY"
     toner_names: dict[str, str]  # colour letter -> prtMarkerSuppliesDescription
@@ -55,10 +56,10 @@ VENDORS: tuple[Vendor, ...] = (
         toner_order="KCMY",
         toner_names=_names("{colour} Cartridge HP 212A"),
         models=(
-            Model("Color LaserJet Enterprise MFP M480f", True, True, 5500, 4500),
-            Model("Color LaserJet Pro MFP M479fdw", True, True, 3150, 2100),
+            Model("Color LaserJet Enterprise MFP M480f", True, True, 5500, 4500, fax=True),
+            Model("Color LaserJet Pro MFP M479fdw", True, True, 3150, 2100, fax=True),
             Model("LaserJet Enterprise M507dn", False, False, 11000),
-            Model("LaserJet Pro MFP M428fdw", False, True, 3000),
+            Model("LaserJet Pro MFP M428fdw", False, True, 3000, fax=True),
         ),
     ),
     Vendor(
@@ -75,9 +76,9 @@ VENDORS: tuple[Vendor, ...] = (
         toner_order="KCMY",
         toner_names=_names("Canon C-EXV 58 {colour} Toner"),
         models=(
-            Model("iR-ADV DX C5840i", True, True, 60000, 60000),
+            Model("iR-ADV DX C5840i", True, True, 60000, 60000, fax=True),
             Model("iR-ADV DX C3826i", True, True, 33000, 26000),
-            Model("iR-ADV DX 4745i", False, True, 42000),
+            Model("iR-ADV DX 4745i", False, True, 42000, fax=True),
             Model("LBP325x", False, False, 11000),
         ),
     ),
@@ -96,9 +97,9 @@ VENDORS: tuple[Vendor, ...] = (
         toner_order="KCMY",
         toner_names=_names("Print Cartridge {colour} IM C3000"),
         models=(
-            Model("IM C3000", True, True, 33000, 18000),
-            Model("IM C4500", True, True, 33000, 22500),
-            Model("IM 430F", False, True, 17400),
+            Model("IM C3000", True, True, 33000, 18000, fax=True),
+            Model("IM C4500", True, True, 33000, 22500, fax=True),
+            Model("IM 430F", False, True, 17400, fax=True),
             Model("SP 5300DN", False, False, 25000),
         ),
     ),
@@ -115,6 +116,8 @@ VENDORS: tuple[Vendor, ...] = (
         supply_unit=19,
         toner_order="CMYK",
         toner_names=_names("Toner ({colour})"),
+        # No fax kits: a bizhub's counter rows are copy and print only (where it counts fax prints is not
+        # documented), and its total is their sum.
         models=(
             Model("bizhub C300i", True, True, 28000, 26000),
             Model("bizhub C450i", True, True, 28000, 26000),
@@ -135,7 +138,7 @@ VENDORS: tuple[Vendor, ...] = (
         toner_order="CMYK",
         toner_names=_names("TK-8345{letter}"),
         models=(
-            Model("TASKalfa 3253ci", True, True, 20000, 12000),
+            Model("TASKalfa 3253ci", True, True, 20000, 12000, fax=True),
             Model("ECOSYS M6630cidn", True, True, 8000, 6000),
             Model("ECOSYS P3145dn", False, False, 14500),
             Model("ECOSYS M3655idn", False, True, 25000),
@@ -150,15 +153,15 @@ VENDORS: tuple[Vendor, ...] = (
         host_prefix="ET",
         ouis=("00:21:B7", "00:04:00"),
         serial="99999AA99999",
-        counters="none",
+        counters="lexmark",
         supply_unit=7,
         toner_order="CMYK",
         toner_names=_names("{colour} Cartridge"),
         models=(
-            Model("CX725de", True, True, 12000, 12000),
+            Model("CX725de", True, True, 12000, 12000, fax=True),
             Model("CS521dn", True, False, 3500, 3500),
             Model("MS622de", False, False, 15000),
-            Model("MX622ade", False, True, 15000),
+            Model("MX622ade", False, True, 15000, fax=True),
         ),
     ),
     Vendor(
@@ -174,6 +177,7 @@ VENDORS: tuple[Vendor, ...] = (
         supply_unit=19,
         toner_order="KCMY",
         toner_names=_names("Toner ({colour})"),
+        # No fax kits: the recorded MX-3570N / MX-M266NV counter tables have no fax rows.
         models=(
             Model("MX-3071", True, True, 40000, 24000),
             Model("MX-4071", True, True, 40000, 24000),
@@ -194,9 +198,9 @@ VENDORS: tuple[Vendor, ...] = (
         toner_order="CMYK",
         toner_names=_names("{colour} Toner Cartridge"),
         models=(
-            Model("VersaLink C405", True, True, 5000, 4800),
-            Model("AltaLink C8145", True, True, 59000, 28000),
-            Model("VersaLink B405", False, True, 5900),
+            Model("VersaLink C405", True, True, 5000, 4800, fax=True),
+            Model("AltaLink C8145", True, True, 59000, 28000, fax=True),
+            Model("VersaLink B405", False, True, 5900, fax=True),
         ),
     ),
     Vendor(
@@ -213,10 +217,10 @@ VENDORS: tuple[Vendor, ...] = (
         toner_order="CMYK",
         toner_names=_names("{colour} Toner"),
         models=(
-            Model("MFC-L8900CDW", True, True, 6500, 6500),
+            Model("MFC-L8900CDW", True, True, 6500, 6500, fax=True),
             Model("HL-L8360CDW", True, False, 6500, 6500),
             Model("HL-L6200DW", False, False, 8000),
-            Model("MFC-L5750DW", False, True, 8000),
+            Model("MFC-L5750DW", False, True, 8000, fax=True),
         ),
     ),
     Vendor(
@@ -228,14 +232,14 @@ VENDORS: tuple[Vendor, ...] = (
         host_prefix="EPSON",
         ouis=("64:EB:8C", "00:26:AB"),
         serial="AAAA999999",
-        counters="none",
+        counters="epson",
         supply_unit=19,
         toner_order="KCMY",
         toner_names=_names("{colour} Ink"),
         models=(
-            Model("WorkForce Pro WF-C879R", True, True, 86000, 50000),
-            Model("WorkForce Pro WF-C5790", True, True, 5000, 5000),
-            Model("WorkForce Pro WF-M5799", False, True, 40000),
+            Model("WorkForce Pro WF-C879R", True, True, 86000, 50000, fax=True),
+            Model("WorkForce Pro WF-C5790", True, True, 5000, 5000, fax=True),
+            Model("WorkForce Pro WF-M5799", False, True, 40000, fax=True),
         ),
     ),
     Vendor(
@@ -247,12 +251,12 @@ VENDORS: tuple[Vendor, ...] = (
         host_prefix="SEC",
         ouis=("00:15:99",),
         serial="AAAAA9AAA99999A",
-        counters="none",
+        counters="samsung",
         supply_unit=7,
         toner_order="KCMY",
         toner_names=_names("{colour} Toner Cartridge"),
         models=(
-            Model("SL-C3060FW", True, True, 4000, 3500),
+            Model("SL-C3060FW", True, True, 4000, 3500, fax=True),
             Model("SL-M4020ND", False, False, 5000),
         ),
     ),

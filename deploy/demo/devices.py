@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from deploy.demo.catalogue import CONTACTS, LOCATIONS, VENDORS, Model, Vendor
-from deploy.demo.counters import Usage
+from deploy.demo.counters import LIFE_COUNT_DIFFERS, REPORT_ROWS
+from deploy.demo.usage import Pages, Part, Usage
 
 # Printer-MIB enumerations used below (RFC 3805).
 TONER, WASTE_TONER, INK_CARTRIDGE, WASTE_INK, OPC = 3, 4, 6, 8, 9
@@ -96,8 +97,8 @@ def _device(seed: int, index: int, vendor: Vendor, base: str, speed: float, take
     mono_step = rng.choice((2, 3)) if model.colour else rng.choice((1, 2))
     colour_step = int(model.colour)
     pages_per_minute = rng.uniform(2.0, 6.0)
-    usage = _usage(rng, model, mono_step, colour_step)
-    tick = 60.0 * (mono_step + colour_step) / pages_per_minute / speed
+    usage = _usage(rng, vendor, model, mono_step, colour_step)
+    tick = 60.0 * usage.total.step / pages_per_minute / speed
     alert, supplies = _alert(rng, _supplies(rng, vendor, model, mono_step, colour_step), tick)
     return Device(
         index=index,
@@ -143,17 +144,51 @@ def _unique(draw: Callable[[], str], taken: set[str]) -> str:
     return value
 
 
-def _usage(rng: random.Random, model: Model, mono_step: int, colour_step: int) -> Usage:
+def _usage(rng: random.Random, vendor: Vendor, model: Model, mono_step: int, colour_step: int) -> Usage:
     total = rng.randint(60_000, 900_000) if model.mfp else rng.randint(4_000, 120_000)
     colour = int(total * rng.uniform(0.12, 0.35)) if model.colour else 0
-    copy_share = rng.uniform(0.15, 0.4) if model.mfp else 0.0
+    shares = (rng.uniform(0.15, 0.4) if model.mfp else 0.0, rng.uniform(0.02, 0.08))  # copied, large
+    fax = int((total - colour) * rng.uniform(0.01, 0.05)) if model.fax else 0
+    reports = _reports(rng, vendor, model)
     mono_copy_step = 1 if model.mfp and mono_step > 1 else 0
-    return Usage(
-        mono_print=(int((total - colour) * (1 - copy_share)), mono_step - mono_copy_step),
-        mono_copy=((total - colour) - int((total - colour) * (1 - copy_share)), mono_copy_step),
-        colour_print=(colour - int(colour * copy_share), colour_step),
-        colour_copy=(int(colour * copy_share), 0),
+    parts = (
+        *_tone("mono", total - colour, shares, (mono_step - mono_copy_step, mono_copy_step), fax, reports[0]),
+        *_tone("colour", colour, shares, (colour_step, 0), 0, reports[1]),
     )
+    scanned = (rng.uniform(0.05, 0.3), rng.uniform(0.01, 0.1)) if model.mfp else (0.0, 0.0)
+    return Usage(
+        parts=parts,
+        duplex=Pages(int(total * rng.uniform(0.1, 0.4)), int(mono_step - mono_copy_step > 1)),
+        scans=(Pages(int(total * scanned[0]), mono_copy_step), Pages(int(total * scanned[1]))),  # copies are scanned
+        unbilled=rng.randint(5, 150) if vendor.counters in LIFE_COUNT_DIFFERS else 0,
+    )
+
+
+def _reports(rng: random.Random, vendor: Vendor, model: Model) -> tuple[int, int]:
+    """Lists and reports the printer made itself, mono and colour: only where its vendor's rows count them."""
+    if vendor.counters not in REPORT_ROWS:
+        return 0, 0
+    return rng.randint(10, 300), rng.randint(5, 90) if model.colour else 0
+
+
+def _tone(
+    tone: str, pages: int, shares: tuple[float, float], steps: tuple[int, int], fax: int, reports: int
+) -> list[Part]:
+    """One tone's parts: faxes and reports as given, the rest printed or copied, a share of both on large paper."""
+    copied = int((pages - fax - reports) * shares[0])
+    parts = [
+        *_sized("print", tone, pages - fax - reports - copied, steps[0], shares[1]),
+        *_sized("copy", tone, copied, steps[1], shares[1]),
+        Part("fax", tone, "small", Pages(fax)),
+        Part("report", tone, "small", Pages(reports)),
+    ]
+    return [part for part in parts if part.pages != Pages()]
+
+
+def _sized(function: str, tone: str, pages: int, step: int, large_share: float) -> list[Part]:
+    # Large pages are a fixed few per cent that do not move in the demo: every tick prints on A4.
+    large = int(pages * large_share)
+    return [Part(function, tone, "small", Pages(pages - large, step)), Part(function, tone, "large", Pages(large))]
 
 
 def _supplies(rng: random.Random, vendor: Vendor, model: Model, mono_step: int, colour_step: int) -> tuple[Supply, ...]:

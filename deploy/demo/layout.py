@@ -65,7 +65,7 @@ def _rows(devices: list[Device]) -> list[dict[str, Any]]:
             "sys_descr": sys_descr(device),
             "counters": device.vendor.counters,
             "seconds_per_tick": round(device.tick, 4),
-            "pages_per_minute": round(device.usage.total[1] * 60 / device.tick, 2),
+            "pages_per_minute": round(device.usage.total.step * 60 / device.tick, 2),
             "alert": device.alert.description if device.alert else None,
         }
         for device in devices

@@ -6,13 +6,8 @@ with `epoch` the generation time: counters rise by whole ticks, supply levels fa
 
 from collections.abc import Iterator
 
-from deploy.demo.counters import (
-    BROTHER_COUNTERS,
-    MARKER_POWER_ON_COUNT,
-    brother_records,
-    labels_for,
-    meters_for,
-)
+from deploy.demo.counter_rows import Meter
+from deploy.demo.counters import BROTHER_COUNTERS, MARKER_POWER_ON_COUNT, brother_records, rows_for
 from deploy.demo.devices import COLORANT_NAMES, Device, Supply
 
 Record = tuple[str, str, str]  # OID, snmprec tag, value
@@ -82,7 +77,8 @@ def _printer(device: Device, epoch: int) -> Iterator[Record]:
     yield "1.3.6.1.2.1.43.5.1.1.17.1", "4", device.serial
     yield "1.3.6.1.2.1.43.10.2.1.2.1.1", "2", str(INKJET_AQUEOUS if inkjet else LASER)
     yield "1.3.6.1.2.1.43.10.2.1.3.1.1", "2", str(IMPRESSIONS)
-    step = device.usage.total[1]
+    yield "1.3.6.1.2.1.43.10.2.1.6.1.1", "2", str(len(COLORANT_NAMES) if device.model.colour else 1)
+    step = device.usage.total.step
     power_on = _moving("counter", epoch, device.tick, start=device.power_on_pages, step=step)
     yield MARKER_POWER_ON_COUNT, "65:demometer", power_on
     console = device.alert.description if device.alert else "Ready"
@@ -136,20 +132,20 @@ def _alerts(device: Device) -> Iterator[Record]:
 
 
 def _vendor(device: Device, epoch: int) -> Iterator[Record]:
-    colour = device.model.colour
-    for meter in meters_for(device.vendor.counters, device.usage, colour):
-        yield (
-            meter.oid,
-            f"{meter.tag}:demometer",
-            _moving("counter", epoch, device.tick, start=meter.start, step=meter.step),
-        )
+    for row in rows_for(device.vendor.counters, device.usage, device.model):
+        yield _counter(row, device, epoch) if isinstance(row, Meter) else (row.oid, row.tag, row.value)
     yield from _vendor_identity(device)
-    yield from ((label.oid, label.tag, label.value) for label in labels_for(device.vendor.counters, colour))
     if device.vendor.key == "brother":
-        records = {
-            f"r{code}": f"{start}+{step}" for code, (start, step) in brother_records(device.usage, colour).items()
-        }
-        yield BROTHER_COUNTERS, "4x:demometer", _moving("brother", epoch, device.tick, **records)
+        records = brother_records(device.usage, device.model)
+        settings = {f"r{code}": f"{pages.start}+{pages.step}" for code, pages in records.items()}
+        yield BROTHER_COUNTERS, "4x:demometer", _moving("brother", epoch, device.tick, **settings)
+
+
+def _counter(meter: Meter, device: Device, epoch: int) -> Record:
+    if not meter.pages.step:  # a count that never moves in the demo (large pages, two-colour rows)
+        return meter.oid, meter.tag, str(meter.pages.start)
+    settings = {"start": meter.pages.start, "step": meter.pages.step}
+    return meter.oid, f"{meter.tag}:demometer", _moving("counter", epoch, device.tick, **settings)
 
 
 # Where vendors repeat identity in their private MIBs (the OIDs meters/profiles read), as templates.

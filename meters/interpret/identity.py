@@ -16,6 +16,9 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 _ONE_CHAR_REPEATED = re.compile(r"^(.)\1*$")
+# MACs that name no one printer: all zeros, broadcast, and the placeholder anonymised captures carry (every
+# brother-lib_* recording answers aa:bb:cc:dd:ee:ff); keyed by one, different printers would become one device.
+_PLACEHOLDER_MACS = frozenset({"00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff", "aa:bb:cc:dd:ee:ff"})
 _MIN_SERIAL_LENGTH = 4
 _DEVICE_ID_MODEL = re.compile(r"(?:^|;)\s*(?:MDL|MODEL):\s*([^;]+)")
 _DEVICE_ID_MAKER = re.compile(r"(?:^|;)\s*(?:MFG|MANUFACTURER|MANUFACTURE):\s*([^;]+)")
@@ -76,7 +79,7 @@ def mac_from(vtype: str, value: object) -> str | None:
 def first_mac(index: VarbindIndex, problems: list[Problem]) -> str | None:
     for _suffix, oid, vtype, value in index.subtree(mib.IF_PHYS_ADDRESS):
         mac = mac_from(vtype, value)
-        if mac in ("00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"):
+        if mac in _PLACEHOLDER_MACS:
             problems.append(Problem("garbage_mac", f"MAC {mac} is not a real address; ignored", oid))
         elif mac:
             return mac
@@ -123,7 +126,7 @@ def _serial(
     index: VarbindIndex, profile: Profile, brand: Brand | None, sys_descr: str, problems: list[Problem]
 ) -> str | None:
     general = [OidSource(oid) for _s, oid, _t, _v in index.subtree(mib.PRT_GENERAL_SERIAL)]
-    for source in (*profile.serial, *general):
+    for source in (*profile.serial, *general, *profile.serial_fallback):
         serial = clean_serial(decode_source(index, source, keep_nul=True), source.oid, problems)
         if serial:
             return serial

@@ -7,8 +7,9 @@ from typing import Any
 
 from . import brother
 from . import printer_mib as mib
+from .billing import compose, is_mono_only
 from .identity import identity_texts, read_identity
-from .meters import read_meters
+from .meters import read_counters
 from .profiles import Profile, match_profile, profile_named
 from .status import read_alerts, read_status
 from .supplies import read_supplies
@@ -59,14 +60,17 @@ def interpret(varbinds: Iterable[Varbind] | VarbindIndex, profile: Profile | str
     problems = _structure_problems(index)
     extra_meters, vendor_supplies = _decoded(index, profile, problems)
     identity = read_identity(index, profile, problems)
-    meters = read_meters(index, profile, extra_meters, problems)
+    counters = read_counters(index, profile, extra_meters, problems)
+    mono_only = is_mono_only(index)
     supplies = _merge_supplies(read_supplies(index, profile, problems), vendor_supplies)
     return DeviceReading(
         profile=profile.name,
         identity=identity,
-        meters=meters,
+        meters=compose(counters, mono_only=mono_only),
         supplies=supplies,
         status=read_status(index, profile),
         alerts=read_alerts(index),
         problems=problems,
+        counters=counters,
+        mono_only=mono_only,
     )

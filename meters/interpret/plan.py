@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from . import printer_mib as mib
-from .profiles import Profile, match_profile
+from .profiles import Profile, load_profiles, match_profile
 from .types import OidPlan
 
-# What the agent reads from every responder during discovery: enough to pick a profile.
+
+def _serial_oids() -> tuple[str, ...]:
+    """Every profile's serial sources: discovery must key a device by the serial its reads will find, or the
+    first read takes the printer for another one at the same address."""
+    sources = (s for p in load_profiles() for s in (*p.serial, *p.serial_fallback))
+    return tuple(dict.fromkeys(source.oid for source in sources))
+
+
+# What the agent reads from every responder during discovery: enough to pick a profile and key the device.
 DISCOVERY_OIDS: tuple[str, ...] = (
     mib.SYS_DESCR,
     mib.SYS_OBJECT_ID,
@@ -18,6 +26,7 @@ DISCOVERY_OIDS: tuple[str, ...] = (
     mib.PRT_GENERAL_SERIAL + ".1",
     mib.IF_PHYS_ADDRESS + ".1",
     *mib.DEVICE_ID_OIDS,
+    *_serial_oids(),
 )
 
 STATUS_WALKS: tuple[str, ...] = (
@@ -35,6 +44,7 @@ READ_WALKS: tuple[str, ...] = (
     mib.PRT_GENERAL_SERIAL,
     mib.PRT_MARKER_COUNTER_UNIT,
     mib.PRT_MARKER_LIFE_COUNT,
+    mib.PRT_MARKER_PROCESS_COLORANTS,
     mib.PRT_SUPPLIES,
     mib.PRT_COLORANT_VALUE,
     *STATUS_WALKS,

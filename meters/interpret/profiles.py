@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from .types import METER_KINDS
 
 PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
 ENTERPRISE_PREFIX = "1.3.6.1.4.1."
@@ -45,10 +47,13 @@ class CounterDef:
 
 @dataclass(frozen=True)
 class CounterTable:
-    """A vendor counter table: rows named by a name column, or typed by a type column and a mapping.
+    """A vendor counter table: rows named by a name column, typed by a type column and a mapping, or all of
+    one `kind`.
 
-    `rows` keeps only the rows whose index matches (tables that mix counters with other data); a unit
-    column with its `units` mapping keeps billing kinds to rows counted in a unit we know.
+    `rows` keeps only the rows whose index matches (tables that mix counters with other data); when it has a
+    group, the group is the index the name and type columns are read at. `names` keeps only rows whose name
+    matches (paper sizes that count as large). A unit column with its `units` mapping keeps billing kinds to
+    rows counted in a unit we know. With `sum`, the rows of one kind are parts that add up to one meter.
     """
 
     value_column: str
@@ -58,11 +63,17 @@ class CounterTable:
     rows: re.Pattern[str] | None = None
     unit_column: str | None = None
     units: dict[str, str] = field(default_factory=dict)
+    kind: str | None = None
+    sum: bool = False
+    names: re.Pattern[str] | None = None
+    label: str = ""
+    where: tuple[tuple[str, frozenset[str]], ...] = ()  # (column, values a row must hold there)
 
     @property
     def columns(self) -> tuple[str, ...]:
         """Every column the table is read from: walked whole by a read plan."""
-        return tuple(c for c in (self.value_column, self.name_column, self.type_column, self.unit_column) if c)
+        named = (self.value_column, self.name_column, self.type_column, self.unit_column)
+        return tuple(dict.fromkeys([*(c for c in named if c), *(column for column, _values in self.where)]))
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,7 @@ class Profile:
     enterprises: tuple[int, ...]
     brands: tuple[Brand, ...]
     serial: tuple[OidSource, ...]
+    serial_fallback: tuple[OidSource, ...]  # read after the Printer-MIB serial
     model: tuple[OidSource, ...]
     firmware: tuple[OidSource, ...]
     console: tuple[OidSource, ...]
@@ -110,9 +122,17 @@ def _brand(raw: dict[str, Any]) -> Brand:
     )
 
 
+def _counter(raw: dict[str, Any]) -> CounterDef:
+    if raw["kind"] not in METER_KINDS:
+        raise ValueError(f"counter {raw['oid']}: unknown kind {raw['kind']!r}")
+    return CounterDef(raw["oid"], raw["kind"], raw.get("label", ""))
+
+
 def _counter_table(raw: dict[str, Any]) -> CounterTable:
-    if not raw.get("name_column") and not raw.get("type_column"):
-        raise ValueError(f"counter table {raw['value_column']} needs a name_column or a type_column")
+    if not raw.get("name_column") and not raw.get("type_column") and not raw.get("kind"):
+        raise ValueError(f"counter table {raw['value_column']} needs a name_column, a type_column or a kind")
+    if raw.get("kind") and raw["kind"] not in METER_KINDS:
+        raise ValueError(f"counter table {raw['value_column']}: unknown kind {raw['kind']!r}")
     return CounterTable(
         value_column=raw["value_column"],
         name_column=raw.get("name_column"),
@@ -121,6 +141,11 @@ def _counter_table(raw: dict[str, Any]) -> CounterTable:
         rows=_compile(raw.get("rows")),
         unit_column=raw.get("unit_column"),
         units=dict(raw.get("units", {})),
+        kind=raw.get("kind"),
+        sum=bool(raw.get("sum", False)),
+        names=_compile(raw.get("names")),
+        label=raw.get("label", ""),
+        where=tuple((column, frozenset(str(v) for v in values)) for column, values in raw.get("where", {}).items()),
     )
 
 
@@ -132,11 +157,12 @@ def _profile(raw: dict[str, Any]) -> Profile:
         enterprises=tuple(raw.get("enterprises", ())),
         brands=tuple(_brand(b) for b in raw.get("brands", ())),
         serial=_sources(identity.get("serial", [])),
+        serial_fallback=_sources(identity.get("serial_fallback", [])),
         model=_sources(identity.get("model", [])),
         firmware=_sources(identity.get("firmware", [])),
         console=_sources(identity.get("console", [])),
         model_strip=tuple(re.compile(p) for p in identity.get("model_strip", [])),
-        counters=tuple(CounterDef(c["oid"], c["kind"], c.get("label", "")) for c in raw.get("counters", ())),
+        counters=tuple(_counter(c) for c in raw.get("counters", ())),
         counter_tables=tuple(_counter_table(t) for t in raw.get("counter_tables", ())),
         part_numbers=tuple(re.compile(p) for p in raw.get("supplies", {}).get("part_number", [])),
         decoder=raw.get("decoder", {}).get("name"),
@@ -144,17 +170,28 @@ def _profile(raw: dict[str, Any]) -> Profile:
     )
 
 
+STANDARD_COUNTERS = "_standard_counters.toml"
+
+
 @lru_cache(maxsize=1)
 def load_profiles() -> tuple[Profile, ...]:
-    """Every vendor profile, generic last; cached because the worker interprets thousands of reads."""
+    """Every vendor profile, generic last; cached because the worker interprets thousands of reads. The standard
+    counter tables (the PWG Imaging System Counter MIB) follow each profile's own: any device may answer them."""
+    standard = _standard_tables()
     profiles = []
     for path in sorted(PROFILES_DIR.glob("*.toml")):
         if path.name.startswith("_"):
             continue
         with path.open("rb") as handle:
-            profiles.append(_profile(tomllib.load(handle)))
+            profile = _profile(tomllib.load(handle))
+        profiles.append(replace(profile, counter_tables=profile.counter_tables + standard))
     profiles.sort(key=lambda p: p.name == "generic")
     return tuple(profiles)
+
+
+def _standard_tables() -> tuple[CounterTable, ...]:
+    with (PROFILES_DIR / STANDARD_COUNTERS).open("rb") as handle:
+        return tuple(_counter_table(t) for t in tomllib.load(handle).get("counter_tables", ()))
 
 
 def profile_named(name: str) -> Profile:

@@ -11,13 +11,15 @@ previous interpretation instead of interpreted again; anything else is interpret
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
 from . import printer_mib as mib
+from .billing import compose
 from .meters import counter_value
 from .profiles import PROFILES_DIR, Profile
-from .types import Meter
+from .types import DeviceReading, Meter
 from .varbinds import VarbindIndex
 
 
@@ -39,17 +41,17 @@ def counter_types(index: VarbindIndex, profile: Profile) -> dict[str, str]:
 
 
 def advanced_meters(
-    meters: list[Meter], counters: dict[str, str], changed: list[Any], removed: list[Any]
+    reading: DeviceReading, counters: dict[str, str], changed: list[Any], removed: list[Any]
 ) -> list[Meter] | None:
-    """The previous read's meters with the changed counters' new values; None when anything but valid
-    counters changed (or went away), and the read must be interpreted in full."""
-    values = advanced_values([m.oid for m in meters], [m.value for m in meters], counters, changed, removed)
+    """The previous read's billing meters with the changed counters' new values (its counters advanced, then
+    billed by the same rules); None when anything but valid counters changed (or went away), and the read
+    must be interpreted in full."""
+    raw = reading.counters
+    values = advanced_values([m.oid for m in raw], [m.value for m in raw], counters, changed, removed)
     if values is None:
         return None
-    return [
-        m if m.value == value else Meter(m.kind, value, m.oid, m.label, m.unit)
-        for m, value in zip(meters, values, strict=True)
-    ]
+    moved = [m if m.value == value else replace(m, value=value) for m, value in zip(raw, values, strict=True)]
+    return compose(moved, mono_only=reading.mono_only)
 
 
 def advanced_values(

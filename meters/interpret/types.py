@@ -8,24 +8,37 @@ from typing import Any
 # One varbind as the agent posts it: [oid, type, value] (docs/agent-protocol.md, "Varbinds").
 Varbind = list[Any]
 
-METER_KINDS = frozenset(
-    {
-        "total",
-        "mono",
-        "color",
-        "print",
-        "print_mono",
-        "print_color",
-        "copy",
-        "copy_mono",
-        "copy_color",
-        "fax",
-        "scan",
-        "duplex",
-        "large",
-        "unclassified",
-    }
+# The billing meters a dealer invoices from, in the order reports, exports and the API show them. Each is
+# absent unless the device states it (or its own rows add up to it): never 0, never "total - colour".
+BILLING_KINDS: tuple[str, ...] = (
+    "total",
+    "mono",
+    "color",
+    "print",
+    "print_mono",
+    "print_color",
+    "copy",
+    "copy_mono",
+    "copy_color",
+    "fax",
+    "fax_mono",
+    "fax_color",
+    "large",
+    "large_mono",
+    "large_color",
+    "scan",
 )
+# Counted but not billed: duplex sheets, a life count in sheets (not the sides a dealer bills), and rows the
+# device names that we cannot classify.
+METER_KINDS = frozenset({*BILLING_KINDS, "duplex", "sheets", "unclassified"})
+
+# How a meter's value came about (Meter.rule). The first two are the device's own numbers; the others are
+# derived from them by a rule the device's own data allows.
+RULE_STATED = "stated"  # one OID: a scalar or one table row
+RULE_SUM = "sum"  # the sum of the rows of one table that split this meter (by paper size, duplex, ...)
+RULE_FUNCTIONS = "functions"  # mono/colour as the sum of the per-function meters, checked against the total
+RULE_MONO_ONLY = "mono_only"  # a device with one colorant by its own word: mono is its total, colour is 0
+STATED_RULES = frozenset({RULE_STATED, RULE_SUM})
 
 
 @dataclass(frozen=True)
@@ -50,13 +63,24 @@ class Problem:
 
 @dataclass(frozen=True)
 class Meter:
-    """One page counter. `kind` is from METER_KINDS; `unclassified` keeps the device's own label."""
+    """One page counter. `kind` is from METER_KINDS; `unclassified` keeps the device's own label.
+
+    `rule` says how the value came about (RULE_*), `oids` every OID it was taken from (one for a stated
+    meter). A table row that is one part of a summed meter is read as rule "part" and summed by
+    meters.interpret.billing before anything leaves the interpreter.
+    """
 
     kind: str
     value: int
     oid: str
     label: str = ""
     unit: str | None = None
+    rule: str = RULE_STATED
+    oids: tuple[str, ...] = ()
+
+    @property
+    def source_oids(self) -> tuple[str, ...]:
+        return self.oids or (self.oid,)
 
 
 @dataclass(frozen=True)
@@ -117,6 +141,10 @@ class DeviceReading:
     status: Status
     alerts: list[Alert]
     problems: list[Problem]
+    # The counters as read, before meters.interpret.billing made `meters` of them: what a steady-state read
+    # advances (meters.interpret.steady), with the mono-only word the billing rules took into account.
+    counters: list[Meter] = field(default_factory=list)
+    mono_only: bool = False
 
     def meter(self, kind: str) -> Meter | None:
         """The first meter of a kind, or None when the device does not expose it."""

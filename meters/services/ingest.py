@@ -13,6 +13,7 @@ from agents.models import DirectiveResult
 from agents.services.deltas import is_delta, whole_varbinds
 from meters.interpret import identify, interpret
 from meters.interpret.identity import read_identity
+from meters.interpret.printer_check import is_printer
 from meters.interpret.varbinds import VarbindIndex
 from meters.models import Device
 from meters.services.devices import Sighting, device_for_reading, device_sighted
@@ -34,6 +35,8 @@ class IngestSummary:
     reads: int = 0
     errors: list[str] = field(default_factory=list)
     made_whole: int = 0  # changes-only entries interpreted in full, stored whole in the result
+    printers: dict[str, str] = field(default_factory=dict)  # discovery: device id -> why it is a printer
+    skipped: list[str] = field(default_factory=list)  # discovery: "<ip>: why it is not a printer"
 
 
 def result_interpret(*, result: DirectiveResult, steady: bool = True) -> IngestSummary:
@@ -66,14 +69,19 @@ def discovery_ingest(result: DirectiveResult, payload: dict) -> IngestSummary:
     site, at = result.directive.site, result_time(result, payload)
     credentials = set(site.snmp_credentials.values_list("pk", flat=True))
     for entry in _entries(payload, summary):
-        if not entry.get("is_printer", True):
+        index = VarbindIndex(entry.get("varbinds") if isinstance(entry.get("varbinds"), list) else [])
+        printer, why = _printer_verdict(entry, index)
+        log.debug("discovery %s: %s %s: %s", result.public_id, entry.get("ip"), "kept" if printer else "skipped", why)
+        if not printer:
+            summary.skipped.append(f"{entry.get('ip')}: {why}")
             continue
         try:
-            device, is_new = device_sighted(_sighting(site, entry, at, credentials))
+            device, is_new = device_sighted(_sighting(site, entry, index, at, credentials))
         except (TypeError, ValueError, KeyError) as exc:
             summary.errors.append(f"{entry.get('ip')}: {exc}")
             continue
         summary.devices += 1
+        summary.printers[str(device.public_id)] = why
         if is_new:
             summary.new_devices.append(str(device.public_id))
     if summary.devices:
@@ -93,9 +101,16 @@ def _entries(payload: dict, summary: IngestSummary) -> list[dict]:
     return [entry for entry in entries if isinstance(entry, dict)]
 
 
-def _sighting(site, entry: dict, at: datetime, credentials: set[int]) -> Sighting:
-    varbinds = entry.get("varbinds") or []
-    index = VarbindIndex(varbinds)
+def _printer_verdict(entry: dict, index: VarbindIndex) -> tuple[bool, str]:
+    """The portal's own check of what the agent read, else the agent's word: older agents judge more narrowly
+    (no 1284 device ID, no vendor sysObjectID), and one that sends no verdict at all is believed."""
+    printer, why = is_printer(index)
+    if not printer and entry.get("is_printer", True):
+        return True, "the agent says it is a printer"
+    return printer, why
+
+
+def _sighting(site, entry: dict, index: VarbindIndex, at: datetime, credentials: set[int]) -> Sighting:
     profile = identify(index)
     identity = read_identity(index, profile, [])
     return Sighting(

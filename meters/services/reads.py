@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from meters.choices import EventKind, Lifecycle
 from meters.interpret import DeviceReading, Flag, Meter, validate_read
+from meters.interpret.billing import meter_source
 from meters.models import Alert, Device, DeviceEvent, MeterFlag, MeterOffset, MeterRead, Supply
 from meters.services.rollups import rollups_add, rollups_rebuild
 from portal.lib.bulk import bulk_insert_rows, bulk_update_rows
@@ -48,9 +49,9 @@ def readings_record(*, items: list[tuple[Device, DeviceReading]], at: datetime, 
     return reads
 
 
-def meter_sources(reading: DeviceReading) -> dict[str, str]:
-    """Meter kind -> the OID it came from, kept with each meter read."""
-    return {m.kind: m.oid for m in reading.meters}
+def meter_sources(reading: DeviceReading) -> dict[str, dict]:
+    """Billing meter kind -> where it came from (rule, OIDs, the device's label), kept with each meter read."""
+    return {m.kind: meter_source(m) for m in reading.meters if m.kind != "unclassified"}
 
 
 def supply_levels(reading: DeviceReading) -> dict[str, float]:

@@ -16,8 +16,19 @@ from meters.models import Device, SteadyState
 from meters.services.reads import meter_sources, supply_levels
 
 MAX_HOPS = 20
-STATE_FIELDS = ["head", "head_at", "hops", "profile", "profiles_version", "counters", "meters", "values", "sources",
-                "supply_levels"]  # fmt: skip
+STATE_FIELDS = [
+    "head",
+    "head_at",
+    "hops",
+    "profile",
+    "profiles_version",
+    "counters",
+    "meters",
+    "values",
+    "mono_only",
+    "sources",
+    "supply_levels",
+]
 
 
 class SteadyStates:
@@ -40,8 +51,8 @@ class SteadyStates:
         self.rebuilt[device.pk] = SteadyState(
             device=device, head=self.result_id, head_at=at, hops=0, profile=reading.profile,
             profiles_version=profiles_version(), counters=counter_types(index, profile_named(reading.profile)),
-            meters=[[m.kind, m.oid] for m in reading.meters], values=[m.value for m in reading.meters],
-            sources=meter_sources(reading),
+            meters=[[m.kind, m.oid, m.rule] for m in reading.counters], values=[m.value for m in reading.counters],
+            mono_only=reading.mono_only, sources=meter_sources(reading),
             supply_levels=supply_levels(reading),
         )  # fmt: skip
 

@@ -22,15 +22,17 @@ from django.db import connection, transaction
 from agents.models import DirectiveResult
 from agents.services.deltas import is_delta
 from meters.choices import Lifecycle
+from meters.interpret.billing import billing_values
 from meters.interpret.steady import advanced_values, profiles_version
 from meters.services.reads import adjusted_values, flags_store, meter_flags
-from meters.services.rollups import month_mono, rollups_fold
+from meters.services.rollups import rollups_fold
 from meters.services.steady import MAX_HOPS
 from portal.lib.ids import is_uuid
 
 _STATES_SQL = """
 SELECT coalesce(json_agg(json_build_array(
-    d.public_id, d.id, s.head, s.counters, s.meters, s.values, p.values, extract(epoch FROM p.read_at),
+    d.public_id, d.id, s.head, s.counters, s.meters, s.values, s.mono_only, p.values,
+    extract(epoch FROM p.read_at),
     (SELECT json_object_agg(o.meter_kind, o.total) FROM (
         SELECT meter_kind, sum("offset") AS total FROM meters_meteroffset
         WHERE device_id = d.id AND since <= %(at)s GROUP BY meter_kind) o)
@@ -53,11 +55,11 @@ _WRITE_SQL = """
 WITH v AS MATERIALIZED (
     SELECT * FROM json_to_recordset(%(rows)s::json) AS v(
         device bigint, total bigint, mono bigint, color bigint, flagged boolean,
-        "values" jsonb, meter_values jsonb, counted boolean)
+        "values" jsonb, meter_values jsonb, sources jsonb, counted boolean)
 ), reads AS (
     INSERT INTO meters_meterread (device_id, result_id, read_at, total, mono, color, "values", sources,
                                   supply_levels, is_flagged)
-    SELECT v.device, %(result)s, %(at)s, v.total, v.mono, v.color, v."values", s.sources, s.supply_levels, v.flagged
+    SELECT v.device, %(result)s, %(at)s, v.total, v.mono, v.color, v."values", v.sources, s.supply_levels, v.flagged
     FROM v JOIN meters_steadystate s ON s.device_id = v.device WHERE v."values" IS NOT NULL
     ON CONFLICT (device_id, read_at) DO NOTHING
     RETURNING id, device_id, is_flagged
@@ -95,6 +97,7 @@ class _State:
     counters: dict[str, str]
     meters: list[list[str]]
     values: list[int]
+    mono_only: bool
     previous: tuple[dict, datetime] | None
     offsets: dict[str, int]
 
@@ -138,8 +141,17 @@ def _states(site_id: int, device_ids: list[str], at: datetime) -> dict[str, _Sta
         cursor.execute(_STATES_SQL, params)
         found = json.loads(cursor.fetchone()[0])
     return {
-        public_id: _State(pk, head, counters, meters, values, _previous(previous, epoch), offsets or {})
-        for public_id, pk, head, counters, meters, values, previous, epoch, offsets in found
+        public_id: _State(
+            pk,
+            head,
+            counters,
+            meters,
+            values,
+            mono_only,
+            _previous(previous, epoch),
+            offsets or {},
+        )
+        for public_id, pk, head, counters, meters, values, mono_only, previous, epoch, offsets in found
     }
 
 
@@ -153,16 +165,22 @@ def _advanced_row(state: _State, entry: dict, at: datetime) -> tuple[dict, list]
     """The row to write for this entry and its flags, or None when it must be interpreted in full."""
     if str(entry.get("base")) != state.head or len(state.meters) != len(state.values):
         return None
-    kinds, oids = [kind for kind, _oid in state.meters], [oid for _kind, oid in state.meters]
+    if any(len(meter) != 3 for meter in state.meters):  # a state from before counters carried their rule
+        return None
+    oids = [oid for _kind, oid, _rule in state.meters]
     now = advanced_values(oids, state.values, state.counters, entry.get("changed") or [], entry.get("removed") or [])
     if now is None:
         return None
+    rows = [(kind, rule, value) for (kind, _oid, rule), value in zip(state.meters, now, strict=True)]
+    billed, sources = billing_values(rows, oids, mono_only=state.mono_only)
     # No values for a device that counts nothing we can name: it is seen and read, no meter read is stored.
-    values = adjusted_values(zip(kinds, now, strict=True), state.offsets)
-    flags = meter_flags(state.previous, values, dict(state.meters), at) if values else []
+    values = adjusted_values(billed.items(), state.offsets)
+    flags = (
+        meter_flags(state.previous, values, {kind: s["oids"][0] for kind, s in sources.items()}, at) if values else []
+    )
     total, mono, color = values.get("total"), values.get("mono"), values.get("color")
     row = {"device": state.device, "total": total, "mono": mono, "color": color,
-           "flagged": bool(flags), "values": values or None, "meter_values": now,
+           "flagged": bool(flags), "values": values or None, "meter_values": now, "sources": sources,
            "counted": bool(values) and not flags}  # fmt: skip
     return row, flags
 
@@ -176,7 +194,5 @@ def _write(rows: list[dict], flagged: dict[int, list], result: DirectiveResult, 
         stored = {device: read for read, device in cursor.fetchall()}
     flags_store([(device, stored[device], flags) for device, flags in flagged.items() if device in stored])
     good = [row for row in rows if row["device"] in stored and not row["flagged"]]
-    rollups_fold(
-        [(row["device"], at, month_mono(row["total"], row["mono"], row["color"]), row["color"]) for row in good]
-    )
+    rollups_fold([(row["device"], at, row["total"], row["mono"], row["color"]) for row in good])
     return len(stored)

@@ -45,7 +45,7 @@ def when(value: datetime | None, tz=None, empty: str = "never") -> SafeString:
 
 @register.filter
 def volume_chart(months) -> SafeString:
-    return charts.volume_bars([(m.month, m.mono, m.color) for m in months])
+    return charts.volume_bars([(m.month, m.mono, m.color, m.unsplit) for m in months])
 
 
 @register.filter

@@ -18,16 +18,26 @@ from reports.excel.values import clean_text, local_naive, volume, zone
 ColumnKind = Literal["text", "date", "meter", "volume", "supply", "status", "flags"]
 SupplyKey = tuple[str, str]  # (kind, colour): ("toner", "black"), ("opc", "")
 
+# Billing meters in the order meters.interpret.types.BILLING_KINDS gives them, then what is counted but not billed.
 METER_LABELS = {
     "total": "Total",
     "mono": "Mono",
     "color": "Colour",
     "print": "Print",
+    "print_mono": "Print mono",
+    "print_color": "Print colour",
     "copy": "Copy",
+    "copy_mono": "Copy mono",
+    "copy_color": "Copy colour",
     "fax": "Fax",
+    "fax_mono": "Fax mono",
+    "fax_color": "Fax colour",
+    "large": "Large",
+    "large_mono": "Large mono",
+    "large_color": "Large colour",
     "scan": "Scan",
     "duplex": "Duplex",
-    "large": "Large",
+    "unsplit": "Unsplit (no mono/colour split)",
 }
 VOLUME_KINDS = ("total", "mono", "color")
 COLOUR_ORDER = ("black", "cyan", "magenta", "yellow")

@@ -15,10 +15,15 @@ class Summary:
     new: int = 0
     stale: int = 0
     flagged: int = 0
-    # kind -> pages; a kind no device gives a sound volume for stays absent (an empty cell, not 0)
+    # kind -> pages: total, mono, colour and unsplit (pages of devices that state no mono/colour split, and the
+    # rest of a split device's total), which add up: total = mono + colour + unsplit. A kind no device gives a
+    # sound volume for stays absent (an empty cell, not 0).
     pages: dict[str, int] = field(default_factory=dict)
     # devices whose volume for a kind is left out: flagged read, or no counter at one end of the period
     pages_left_out: dict[str, int] = field(default_factory=dict)
+
+
+SPLIT_KINDS = ("mono", "color")
 
 
 def summarize(devices: list[DeviceRow]) -> Summary:
@@ -27,17 +32,31 @@ def summarize(devices: list[DeviceRow]) -> Summary:
         summary.new += device.status == "new"
         summary.stale += device.status == "stale"
         summary.flagged += bool(device.flags)
-        for kind in VOLUME_KINDS:
-            _add_volume(summary, device, kind)
+        _add_volume(summary, device)
     return summary
 
 
-def _add_volume(summary: Summary, device: DeviceRow, kind: str) -> None:
-    """A flagged read never goes silently into a total: it is counted apart so the sheet can say so."""
-    if kind not in device.meters and kind not in device.meters_at_period_start:
-        return  # the device has no such counter (a mono printer's colour): nothing is missing
-    pages = volume(device.meters.get(kind), device.meters_at_period_start.get(kind))
-    if pages is None or device.meter_is_flagged(kind):
+def _device_volumes(device: DeviceRow) -> dict[str, int | None]:
+    """The device's pages in the period for each volume kind it has; None where the volume is not sound."""
+    volumes: dict[str, int | None] = {}
+    for kind in VOLUME_KINDS:
+        if kind not in device.meters and kind not in device.meters_at_period_start:
+            continue  # the device has no such counter (a mono printer's colour): nothing is missing
+        pages = volume(device.meters.get(kind), device.meters_at_period_start.get(kind))
+        volumes[kind] = None if device.meter_is_flagged(kind) else pages
+    return volumes
+
+
+def _add_volume(summary: Summary, device: DeviceRow) -> None:
+    """A flagged read never goes silently into a total: the device is counted apart so the sheet can say so.
+    A device adds to the sums only when all its volumes are sound, so that the sums add up."""
+    volumes = _device_volumes(device)
+    unsound = [kind for kind, pages in volumes.items() if pages is None]
+    for kind in unsound:
         summary.pages_left_out[kind] = summary.pages_left_out.get(kind, 0) + 1
+    if unsound or not volumes:
         return
-    summary.pages[kind] = summary.pages.get(kind, 0) + pages
+    split = {kind: volumes[kind] or 0 for kind in SPLIT_KINDS if kind in volumes}
+    unsplit = max((volumes.get("total") or 0) - sum(split.values()), 0)
+    for kind, pages in (*split.items(), ("unsplit", unsplit), ("total", sum(split.values()) + unsplit)):
+        summary.pages[kind] = summary.pages.get(kind, 0) + pages

@@ -67,7 +67,7 @@ def _counts(summary: Summary, styles: StyleBook) -> list[Row]:
 
 def _pages(summary: Summary, styles: StyleBook) -> list[Row]:
     rows: list[Row] = [[styles.cell("Pages in period", "section")]]
-    for kind in VOLUME_KINDS:
+    for kind in (*VOLUME_KINDS, "unsplit"):
         pages = summary.pages.get(kind)
         left_out = summary.pages_left_out.get(kind, 0)
         note = (

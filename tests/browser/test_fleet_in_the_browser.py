@@ -24,7 +24,8 @@ from tests.support.personas import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.snmp, pytest.mark.slow]
 
-RECORDINGS = ("konica_c250i", "ricoh_mpc3002", "brother_hl5370dw")
+# A colour MFP split by functions (Konica), one that states its split (Sharp), a mono laser (Brother).
+RECORDINGS = ("konica_c250i", "sharp", "brother_hl5370dw")
 AGENT = Path(sys.executable).with_name("meterbridge-agent")
 
 

@@ -70,12 +70,23 @@ def test_customers_ranked_by_pages_with_monthly_volume(acme):
                                  values={"total": mono + color, "mono": mono, "color": color})
         for at, mono, color in points
     ]  # fmt: skip
+    # A printer that states only its total: its pages are unsplit, never counted as mono.
+    unsplit = discover_as(agent, "10.33.2.2", recording_serial(), "VOLUME2")
+    reads += [
+        MeterRead.objects.create(device=unsplit, read_at=at, total=total, values={"total": total})
+        for at, total in ((points[0][0], 5_000), (points[1][0], 5_300), (points[2][0], 5_450))
+    ]
     rollups_add(reads)  # what the ingest does with every batch of good reads
     page = client_for(acme, acme.viewer).get("/").content.decode()
     ranking = page.split('id="top-customers"')[1].split("</section>")[0]
     row = re.search(re.escape(agent.site.customer.name) + r".*?</tr>", ranking, re.S).group(0)
-    assert re.findall(r'class="num">([\d,]+)<', row) == ["2,000", "600"]  # 1,500 last month + 500 this month
-    assert '<svg class="chart"' in page.split('id="volume"')[1]
+    # Pages, mono, colour and unsplit over the last 3 months (the first month has no month before it): mono
+    # 1,000 + 400, colour 500 + 100, unsplit 300 + 150, and they add up to the pages.
+    assert re.findall(r'class="num">([\d,]+)<', row) == ["2,450", "1,400", "600", "450"]
+    volume = page.split('id="volume"')[1].split("</section>")[0]
+    assert '<svg class="chart"' in volume and 'class="unsplit"' in volume
+    so_far = re.search(r'id="month-so-far">(.*?)</p>', volume, re.S).group(1)
+    assert "650 pages: 400 mono, 100 colour, 150 unsplit" in " ".join(so_far.split())
 
 
 def test_agents_that_have_not_called_in_are_listed(acme):

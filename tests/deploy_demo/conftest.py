@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ FLEET = REPO_ROOT / "deploy" / "demo" / "fleet.py"
 VENDOR_COUNT = 11  # one round of the vendor rotation: every vendor appears once
 Row = dict[str, Any]  # one printer in fleet.json
 SPEED = 600  # ten demo minutes per second: a few seconds show pages printed and toner used
+STILL = 0.0001  # a page every few days
 
 
 @dataclass(frozen=True)
@@ -44,11 +46,24 @@ def generate(out: Path, *extra: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="package")
 def served_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedFleet]:
-    data = tmp_path_factory.mktemp("demo-fleet")
+    """One printer of each vendor, moving fast enough to show pages printed and toner used."""
+    with _serve(tmp_path_factory.mktemp("demo-fleet"), count=VENDOR_COUNT, speed=SPEED) as fleet:
+        yield fleet
+
+
+@pytest.fixture(scope="package")
+def still_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedFleet]:
+    """Two rounds of the vendors (so each shows a colour model) with counters that do not move while read:
+    a reading walks tables over several requests, and a page printed between two of them would make its
+    totals and their parts disagree for a reason no real printer has."""
+    with _serve(tmp_path_factory.mktemp("still-fleet"), count=2 * VENDOR_COUNT, speed=STILL) as fleet:
+        yield fleet
+
+
+@contextmanager
+def _serve(data: Path, *, count: int, speed: float) -> Iterator[ServedFleet]:
     base = str(random_loopback_network().network_address)
-    manifest = generate(
-        data, "--count", str(VENDOR_COUNT), "--seed", "7", "--base-address", base, "--speed", str(SPEED)
-    )
+    manifest = generate(data, "--count", str(count), "--seed", "7", "--base-address", base, "--speed", str(speed))
     port = free_udp_port([row["address"] for row in manifest["devices"]])
     pid_file = data / "fleet.pid"
     fleet_cli("serve", "--data", str(data), "--port", str(port), "--pid-file", str(pid_file))

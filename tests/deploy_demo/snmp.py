@@ -29,10 +29,7 @@ class Manager:
 
     def close(self) -> None:
         self._engine.close_dispatcher()
-        pending = asyncio.all_tasks(self._loop)  # the dispatcher's timer task
-        for task in pending:
-            task.cancel()
-        self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self._loop.run_until_complete(_cancel_pending())
         self._loop.close()
 
     def get(self, address: str, oids: list[str]) -> dict[str, Any]:
@@ -60,6 +57,16 @@ class Manager:
             assert not error and not status, f"{address}: {error or status.prettyPrint()}"
             found.update({str(name): _plain(value) for name, value in var_binds})
         return found
+
+
+async def _cancel_pending() -> None:
+    """Cancel what the dispatcher left on the loop (its timer task). gather() runs inside the loop here:
+    outside one, on Python 3.11, it looks up the thread's current loop, which asyncio.run() elsewhere in
+    the session may have cleared ("There is no current event loop in thread 'MainThread'")."""
+    pending = asyncio.all_tasks() - {asyncio.current_task()}
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
 
 
 def _plain(value: Any) -> Any:

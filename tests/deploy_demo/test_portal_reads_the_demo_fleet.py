@@ -2,7 +2,8 @@
 
 The agent's own SNMP reader (agent_client) reads each printer with the plan the portal computes for
 it, and the portal's interpreter (meters.interpret) turns the varbinds into identity, meters,
-supplies and alerts, exactly as in the demo; only HTTP between the two is left out.
+supplies and alerts, exactly as in the demo; only HTTP between the two is left out. The fleet holds
+still while it is read (conftest.still_fleet), so its totals and their parts are read at one instant.
 """
 
 import asyncio
@@ -20,15 +21,15 @@ pytestmark = pytest.mark.snmp
 
 
 @pytest.fixture(scope="module")
-def readings(served_fleet: ServedFleet) -> list[DeviceReading]:
+def readings(still_fleet: ServedFleet) -> list[DeviceReading]:
     """Every demo printer as the portal understands it, in fleet.json order."""
-    return asyncio.run(_read_all(served_fleet))
+    return asyncio.run(_read_all(still_fleet))
 
 
 def test_the_portal_identifies_every_demo_printer_read_by_the_agent(
-    served_fleet: ServedFleet, readings: list[DeviceReading]
+    still_fleet: ServedFleet, readings: list[DeviceReading]
 ) -> None:
-    for row, reading in zip(served_fleet.devices, readings, strict=True):
+    for row, reading in zip(still_fleet.devices, readings, strict=True):
         identity = reading.identity
         assert (identity.manufacturer, identity.serial) == (row["vendor"], row["serial"]), row["address"]
         assert identity.mac == row["mac"].lower()
@@ -36,9 +37,9 @@ def test_the_portal_identifies_every_demo_printer_read_by_the_agent(
 
 
 def test_the_portal_finds_meters_toners_and_alerts_on_every_demo_printer(
-    served_fleet: ServedFleet, readings: list[DeviceReading]
+    still_fleet: ServedFleet, readings: list[DeviceReading]
 ) -> None:
-    for row, reading in zip(served_fleet.devices, readings, strict=True):
+    for row, reading in zip(still_fleet.devices, readings, strict=True):
         name = f"{row['vendor']} {row['model']}"
         total = reading.meter("total")
         assert total is not None and total.value > 0, name
@@ -46,6 +47,20 @@ def test_the_portal_finds_meters_toners_and_alerts_on_every_demo_printer(
         assert colours == ({"black", "cyan", "magenta", "yellow"} if row["colour"] else {"black"}), name
         descriptions = [alert.description for alert in reading.alerts]
         assert descriptions == ([row["alert"]] if row["alert"] else []), name
+
+
+def test_every_colour_demo_printer_shows_mono_and_colour_that_add_up_to_its_total(
+    still_fleet: ServedFleet, readings: list[DeviceReading]
+) -> None:
+    colour_rows = [(row, reading) for row, reading in zip(still_fleet.devices, readings, strict=True) if row["colour"]]
+    assert {row["vendor"] for row, _ in colour_rows} == {row["vendor"] for row in still_fleet.devices}
+    wrong = []
+    for row, reading in colour_rows:
+        shown = {kind: meter.value if (meter := reading.meter(kind)) else None for kind in ("total", "mono", "color")}
+        total, mono, colour = shown.values()
+        if not (mono and colour and total == mono + colour):
+            wrong.append(f"{row['vendor']} {row['model']}: {shown}")
+    assert not wrong, "colour printers without mono + colour = total:\n" + "\n".join(wrong)
 
 
 async def _read_all(fleet: ServedFleet) -> list[DeviceReading]:

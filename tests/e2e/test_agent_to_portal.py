@@ -54,8 +54,10 @@ def test_agent_enrolls_discovers_reads_and_the_portal_shows_meters(
         assert agent.last_seen_at and agent.version
         for printer in snmpsim_fleet.printers:
             check_device(printer, devices.get(printer.ip))
-        read_devices = [d for d in devices.values() if d.latest_total]
+        read_devices = [d for d in devices.values() if d.last_read_at]
         assert len(read_devices) >= 3
+        # Billed totals come from counters of pages: the two recordings whose only count is in sheets have none.
+        assert len([d for d in read_devices if d.latest_total]) >= 2
         assert any(d.supplies.filter(kind="toner", level_percent__isnull=False).exists() for d in read_devices)
         read_directive_request(site=site, requested_by="test")
     agent_cli(config, "run", "--once")  # a steady-state read: sent as changes to the acknowledged one

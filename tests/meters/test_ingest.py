@@ -38,7 +38,8 @@ def test_a_read_stores_meters_supplies_and_the_latest_count(acme):
     assert summary.reads == 1, summary.errors
     meter_read = device.reads.get()
     assert meter_read.total == device.latest_total and meter_read.total > 0
-    assert meter_read.sources["total"].startswith("1.3.6.1")
+    assert meter_read.sources["total"]["oids"][0].startswith("1.3.6.1")
+    assert meter_read.sources["total"]["rule"] == "stated"
     toners = device.supplies.filter(kind="toner")
     assert toners.count() >= 4 and {s.colour for s in toners} >= {"black", "cyan", "magenta", "yellow"}
     assert device.last_read_at is not None

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from meters.interpret import DeviceReading, Supply
+from meters.interpret.types import BILLING_KINDS
 from tests.meters.reading import expectation, normalise_model, read_device
 from tests.support.snmprec import SNMPREC_DIR, recording_names
 
@@ -42,7 +43,7 @@ SERIAL_DISAGREEMENTS = {
 # (power-on counts, jam counts, two-colour or filing counts) must not become a billing meter.
 COUNTER_KINDS = {
     "Life time impressions": "total",
-    "Life time sheets": "total",
+    "Life time sheets": "sheets",  # a count of sheets is not the sides a dealer bills: never the total
     "Life time ?": "total",
     "Total page cnt": "total",
     "Total Mono cnt": "mono",
@@ -64,7 +65,7 @@ COUNTER_KINDS = {
     "Copies": "copy",
     "Duplex": "duplex",
 }
-BILLING_KINDS = {"total", "mono", "color", "print", "print_mono", "print_color", "copy", "copy_mono", "copy_color"}
+BILLING_KINDS = set(BILLING_KINDS)
 # LibreNMS supply types -> our kinds ("markerSupply" is LibreNMS's catch-all, so it is not checked).
 SUPPLY_KINDS = {
     "toner": "toner",
@@ -149,6 +150,9 @@ def test_page_counters_match_librenms(readings: dict[str, DeviceReading], snmpre
         oid, kind = counter["oid"].lstrip("."), COUNTER_KINDS.get(counter["descr"])
         if kind == "total":
             assert reading.meter("total") is not None and reading.meter("total").value == counter["value"]
+        elif kind == "sheets":
+            assert reading.meter("total") is None, "a life count in sheets is not a billing total"
+            assert reading.meter("sheets").value == counter["value"]
         elif kind:
             assert (ours[oid].kind, ours[oid].value) == (kind, counter["value"]), counter["descr"]
         elif oid in ours:

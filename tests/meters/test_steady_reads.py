@@ -42,12 +42,12 @@ def test_advancing_counters_equals_interpreting_the_whole_read(name):
     counters = counter_types(index, profile_named(before.profile))
     whole, changed = bumped(varbinds, counters)
     after = interpret(whole)
-    assert advanced_meters(before.meters, counters, changed, []) == after.meters
+    assert advanced_meters(before, counters, changed, []) == after.meters
     # ... and nothing but meter values moved: a counter OID must never feed supplies, status or identity.
-    assert replace(after, meters=[]) == replace(before, meters=[])
-    if before.meters and not profile_named(before.profile).decoder:
+    assert replace(after, meters=[], counters=[]) == replace(before, meters=[], counters=[])
+    if before.counters and not profile_named(before.profile).decoder:
         # Every device with meters can be advanced (vendors whose counters sit in blobs cannot).
-        assert {meter.oid for meter in before.meters} <= set(counters) and after.meters != before.meters
+        assert {meter.oid for meter in before.counters} <= set(counters) and after.meters != before.meters
 
 
 @pytest.mark.parametrize(
@@ -68,8 +68,8 @@ def test_anything_but_valid_counters_moving_needs_a_full_interpretation(change):
     counters = counter_types(index, profile_named(reading.profile))
     oid = next(iter(counters))
     vtype, value = index.get(oid)
-    assert advanced_meters(reading.meters, counters, change(oid, vtype, value), []) is None
-    assert advanced_meters(reading.meters, counters, [[oid, vtype, value + 1]], [oid]) is None  # an OID went away
+    assert advanced_meters(reading, counters, change(oid, vtype, value), []) is None
+    assert advanced_meters(reading, counters, [[oid, vtype, value + 1]], [oid]) is None  # an OID went away
 
 
 # --- through the ingest ------------------------------------------------------------------------------------
@@ -89,7 +89,7 @@ def first_read(agent, ip: str) -> tuple[Device, DirectiveResult, str, str, int]:
     device = discover(agent, RECORDING, ip)
     result = store_result(agent, "read", read_payload(device, RECORDING), at=hours_ago(100))
     result_interpret(result=result)
-    oid = device.reads.get().sources["total"]
+    oid = device.reads.get().sources["total"]["oids"][0]
     vtype, value = next((vb[1], vb[2]) for vb in result.payload["devices"][0]["varbinds"] if vb[0] == oid)
     return device, result, oid, vtype, value
 
