@@ -1,5 +1,6 @@
-"""The dealer REST API, v1: one router over every app's viewsets."""
+"""The dealer REST API, v1: one router over every app's viewsets, then the apps' plain API views."""
 
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from agents.api import views as agent_views
@@ -13,4 +14,4 @@ router.register("agents", agent_views.AgentViewSet, basename="agent")
 router.register("devices", meter_views.DeviceViewSet, basename="device")
 router.register("meter-flags", meter_views.MeterFlagViewSet, basename="meter-flag")
 
-urlpatterns = router.urls
+urlpatterns = [*router.urls, path("", include("reports.api.urls"))]

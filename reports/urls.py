@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reports import views
+from reports.billing.views import BillingExportDownloadView
 
 urlpatterns = [
     path("customers/<uuid:public_id>/email-report/", views.EmailReportNowView.as_view(), name="customer-email-report"),
@@ -16,4 +17,5 @@ urlpatterns = [
         name="schedule-delete",
     ),
     path("reports/<uuid:public_id>/download/", views.ReportDownloadView.as_view(), name="report-download"),
+    path("billing-export/", BillingExportDownloadView.as_view(), name="billing-export"),
 ]

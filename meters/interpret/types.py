@@ -28,6 +28,35 @@ BILLING_KINDS: tuple[str, ...] = (
     "large_color",
     "scan",
 )
+# How the UI, reports and exports name each meter kind (British English, as the rest of the UI).
+METER_LABELS = {
+    "total": "Total",
+    "mono": "Mono",
+    "color": "Colour",
+    "print": "Print",
+    "print_mono": "Print mono",
+    "print_color": "Print colour",
+    "copy": "Copy",
+    "copy_mono": "Copy mono",
+    "copy_color": "Copy colour",
+    "fax": "Fax",
+    "fax_mono": "Fax mono",
+    "fax_color": "Fax colour",
+    "large": "Large",
+    "large_mono": "Large mono",
+    "large_color": "Large colour",
+    "scan": "Scan",
+    "duplex": "Duplex sheets",
+    "sheets": "Sheets (not billed)",
+}
+# What each rule means to a dealer reading where a meter came from.
+RULE_TEXTS = {
+    "stated": "stated by the device",
+    "sum": "the sum of the device's rows that split it",
+    "functions": "print + copy + fax, which add up to the device's total",
+    "mono_only": "the device has one colorant by its own word",
+}
+
 # Counted but not billed: duplex sheets, a life count in sheets (not the sides a dealer bills), and rows the
 # device names that we cannot classify.
 METER_KINDS = frozenset({*BILLING_KINDS, "duplex", "sheets", "unclassified"})

@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince, timeuntil
 
 from meters import charts
+from meters.interpret.types import METER_LABELS, RULE_TEXTS, STATED_RULES
 
 register = template.Library()
 
@@ -56,16 +57,25 @@ def meter_chart(points) -> SafeString:
     return charts.meter_lines(points, series)
 
 
-FIRST_METERS = ("total", "mono", "color")
-
-
 @register.filter
-def meters_in_order(values: dict) -> list[tuple[str, int]]:
-    """(label, pages): total, mono and colour first, then whatever else the device counts, by name."""
-    order = sorted(values, key=lambda kind: (kind not in FIRST_METERS, FIRST_METERS.index(kind)
-                                             if kind in FIRST_METERS else 0, kind))  # fmt: skip
-    labels = {"color": "Colour"}
-    return [(labels.get(kind, kind.replace("_", " ").capitalize()), values[kind]) for kind in order]
+def meters_in_order(read) -> list[dict]:
+    """A read's meters in billing order (total, mono, colour, then by function, size and scans), each with its
+    label, pages and where it came from (rule and OIDs), for the device page."""
+    values, sources = read.values or {}, read.sources or {}
+    order = sorted(values, key=lambda kind: (list(METER_LABELS).index(kind) if kind in METER_LABELS else 99, kind))
+    return [_meter_row(kind, values[kind], sources.get(kind)) for kind in order]
+
+
+def _meter_row(kind: str, pages: int, source) -> dict:
+    source = source if isinstance(source, dict) else {"rule": "stated", "oids": [source] if source else []}
+    rule = source.get("rule", "stated")
+    return {
+        "kind": kind,
+        "label": METER_LABELS.get(kind, kind.replace("_", " ").capitalize()),
+        "pages": pages,
+        "derived": rule not in STATED_RULES,
+        "source": f"{RULE_TEXTS.get(rule, rule)}: {', '.join(source.get('oids', []))}",
+    }
 
 
 @register.filter

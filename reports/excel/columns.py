@@ -12,6 +12,7 @@ from datetime import tzinfo
 from functools import lru_cache
 from typing import Literal
 
+from meters.interpret.types import METER_LABELS as BILLING_LABELS
 from reports.excel.data import DeviceRow, Supply
 from reports.excel.values import clean_text, local_naive, volume, zone
 
@@ -19,26 +20,7 @@ ColumnKind = Literal["text", "date", "meter", "volume", "supply", "status", "fla
 SupplyKey = tuple[str, str]  # (kind, colour): ("toner", "black"), ("opc", "")
 
 # Billing meters in the order meters.interpret.types.BILLING_KINDS gives them, then what is counted but not billed.
-METER_LABELS = {
-    "total": "Total",
-    "mono": "Mono",
-    "color": "Colour",
-    "print": "Print",
-    "print_mono": "Print mono",
-    "print_color": "Print colour",
-    "copy": "Copy",
-    "copy_mono": "Copy mono",
-    "copy_color": "Copy colour",
-    "fax": "Fax",
-    "fax_mono": "Fax mono",
-    "fax_color": "Fax colour",
-    "large": "Large",
-    "large_mono": "Large mono",
-    "large_color": "Large colour",
-    "scan": "Scan",
-    "duplex": "Duplex",
-    "unsplit": "Unsplit (no mono/colour split)",
-}
+METER_LABELS = {**BILLING_LABELS, "unsplit": "Unsplit (no mono/colour split)"}
 VOLUME_KINDS = ("total", "mono", "color")
 COLOUR_ORDER = ("black", "cyan", "magenta", "yellow")
 # CUPS markers and some Printer-MIB agents give colours as RGB hex rather than names.

@@ -224,6 +224,41 @@ def test_the_device_page_shows_meters_toner_and_raw_data(read_fleet):
     assert width <= PHONE["width"] + 1, f"the device page scrolls sideways at phone width ({width}px)"
 
 
+def device_meters(page) -> dict[str, str]:
+    """The device page's meters as a dealer reads them: label -> the number shown (with "derived" marks)."""
+    items = page.locator("#meters-now .meter")
+    return {
+        items.nth(i).locator("dt").inner_text(): items.nth(i).locator("dd").inner_text() for i in range(items.count())
+    }
+
+
+def billing_meters_of(serial: str) -> dict:
+    from meters.models import Device
+
+    return Device.objects.get(serial=serial).reads.order_by("-read_at").first().values
+
+
+def test_the_device_page_shows_mono_and_colour_for_every_colour_printer(read_fleet, acme_committed):
+    page = read_fleet.page
+    seen = {}
+    for device_id, serial in zip(read_fleet.device_ids, read_fleet.serials, strict=True):
+        page.goto(f"{read_fleet.base}/devices/{device_id}/")
+        shown, stored = device_meters(page), in_schema(acme_committed, lambda s=serial: billing_meters_of(s))
+        seen[page.inner_text("h1")] = shown
+        labels = {label.split()[0]: number for label, number in shown.items()}
+        # Every colour printer in the fleet (Konica, Sharp) and the mono Brother show mono and colour, and they
+        # add up to the total the device states.
+        assert {"Total", "Mono", "Colour"} <= set(labels), shown
+        assert (
+            int(labels["Mono"].replace(",", "")) + int(labels["Colour"].replace(",", ""))
+            == stored["mono"] + stored["color"]
+        )
+        assert abs(stored["mono"] + stored["color"] - stored["total"]) <= stored["total"] * 0.005
+    konica = next(shown for title, shown in seen.items() if "C250i" in title)
+    assert "Mono derived" in konica and "Print mono" in konica  # the sum of its copy and print rows
+    screenshot(page, "device-meters-desktop")
+
+
 def test_a_viewer_sees_the_fleet_but_no_edit_controls(read_fleet, browser):
     page = sign_in(browser, read_fleet.base, "viewer@acme.example", PASSWORD)
     page.goto(f"{read_fleet.base}/devices/{read_fleet.device_ids[0]}/")

@@ -1,0 +1,65 @@
+"""Dealer API v1 for reports: the billing export an ERP imports (docs/billing-export.md)."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import APIException
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
+
+from reports.billing.forms import BillingExportForm
+from reports.billing.responses import CSV_CONTENT_TYPE, billing_export_response
+from reports.excel.builder import CONTENT_TYPE as XLSX_CONTENT_TYPE
+
+
+class BadExportRequest(APIException):
+    status_code = 400
+    default_code = "invalid"
+
+
+class ErrorsAsJson(BaseContentNegotiation):
+    """`?format=` names the export's file type here, not a DRF renderer (DRF would answer 404 for "csv"): the
+    file is a plain Django response, and errors are always JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+DATE_HELP = "A whole day, YYYY-MM-DD, in each device's site time zone."
+FILE_HELP = "The export as an attachment: CSV (UTF-8, header row) or XLSX (sheets Billing and About), by `format`."
+
+
+class BillingExportView(APIView):
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = ErrorsAsJson
+
+    @extend_schema(
+        operation_id="billing_export",
+        summary="Billing export: start and end meters, usage per meter and open flags, per device",
+        description=(
+            "One row per monitored device: the start and end reads of the period with their times, each billing "
+            "meter's start value, end value and usage, and the device's open flags. Streamed as CSV or built as "
+            "XLSX. Columns, rules and notes: docs/billing-export.md. Viewers may export."
+        ),
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, required=True, description=f"First day. {DATE_HELP}"),
+            OpenApiParameter("end", OpenApiTypes.DATE, required=True, description=f"Last day, included. {DATE_HELP}"),
+            OpenApiParameter("format", str, enum=["csv", "xlsx"], default="csv", description="The file type."),
+            OpenApiParameter("customer", OpenApiTypes.UUID, description="One customer's devices; all if omitted."),
+        ],
+        responses={
+            (200, CSV_CONTENT_TYPE.split(";")[0]): OpenApiResponse(OpenApiTypes.BINARY, description=FILE_HELP),
+            (200, XLSX_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description=FILE_HELP),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description='`{"detail": "<the reason>", "code": "invalid"}`: a missing or bad date, the end before '
+                "the start, a period over 366 days, an unknown format, or a customer id that is not a UUID or not "
+                "one of yours.",
+            ),
+        },
+    )
+    def get(self, request):
+        form = BillingExportForm(request.query_params)
+        if not form.is_valid():
+            raise BadExportRequest(form.reason())
+        return billing_export_response(form.export_request())
