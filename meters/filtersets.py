@@ -5,6 +5,7 @@ from django.db.models import Q
 
 from meters.choices import Lifecycle
 from meters.models import Device
+from meters.selectors import open_alerts_exist
 
 
 class DeviceFilterSet(django_filters.FilterSet):
@@ -30,5 +31,6 @@ class DeviceFilterSet(django_filters.FilterSet):
         return queryset.filter(terms)
 
     def filter_in_alert(self, queryset, name, value):
-        open_alert = Q(alerts__cleared_at__isnull=True)
-        return queryset.filter(open_alert).distinct() if value else queryset.exclude(open_alert)
+        # An EXISTS, not a join: a join on alerts__cleared_at__isnull also matches devices with no alert at all.
+        open_alert = open_alerts_exist()
+        return queryset.filter(open_alert) if value else queryset.exclude(open_alert)

@@ -11,6 +11,7 @@ from agents.models import Agent, Customer, LicenseKey, Site
 from agents.services import customers as svc
 from agents.services.enrolment import agent_revoke
 from agents.services.keys import license_key_generate, license_key_revoke
+from portal.lib.ids import uuid_param
 from reports.services.runs import report_run_request
 
 
@@ -50,7 +51,7 @@ class SiteViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         queryset = Site.objects.select_related("customer")
-        if customer := self.request.query_params.get("customer"):
+        if customer := uuid_param(self.request.query_params, "customer"):
             queryset = queryset.filter(customer__public_id=customer)
         return queryset if self.request.query_params.get("archived") == "true" else queryset.active()
 
@@ -73,7 +74,7 @@ class LicenseKeyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         queryset = LicenseKey.objects.select_related("site", "created_by")
-        if site := self.request.query_params.get("site"):
+        if site := uuid_param(self.request.query_params, "site"):
             queryset = queryset.filter(site__public_id=site)
         return queryset
 
@@ -100,7 +101,7 @@ class AgentViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         queryset = Agent.objects.select_related("site")
-        if site := self.request.query_params.get("site"):
+        if site := uuid_param(self.request.query_params, "site"):
             queryset = queryset.filter(site__public_id=site)
         return queryset
 

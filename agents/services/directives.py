@@ -41,10 +41,16 @@ def discover_params(*, site: Site) -> dict:
 
 def directive_request(*, site: Site, kind: str, params: dict | None = None, requested_by: str = "schedule"):
     """Queues a directive, or returns the one of that kind still pending (an agent that was away gets one)."""
+    given = params is not None
     if params is None:
         params = discover_params(site=site) if kind == DirectiveKind.DISCOVER else {"devices": []}
     pending = Directive.objects.filter(site=site, kind=kind, status=DirectiveStatus.PENDING).first()
     if pending is not None:
+        # The newest params win: "read now" after a discovery must read the new devices, and an agent back after
+        # a week must not get a week-old device list. A lease taken meanwhile keeps what it leased.
+        if given or kind == DirectiveKind.DISCOVER:
+            Directive.objects.filter(pk=pending.pk, status=DirectiveStatus.PENDING).update(params=params)
+            pending.params = params
         return pending
     try:
         with transaction.atomic():

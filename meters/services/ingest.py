@@ -2,7 +2,7 @@
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +26,7 @@ from portal.lib.ids import is_uuid
 
 log = logging.getLogger(__name__)
 NOTIFY_NEW_DEVICES_TASK = "reports.tasks.notify_new_devices"
+AGENT_CLOCK_SKEW = timedelta(minutes=5)  # an agent's clock may run this far behind the portal's
 
 
 @dataclass
@@ -57,11 +58,15 @@ def result_interpret(*, result: DirectiveResult, steady: bool = True) -> IngestS
 
 
 def result_time(result: DirectiveResult, payload: dict) -> datetime:
-    """When the agent read the devices (its finished_at), not when the upload arrived (it may be late)."""
+    """When the agent read the devices (its finished_at), not when the upload arrived (it may be late), in UTC.
+    An agent clock that cannot be right is not believed: the read was taken after its directive was created
+    and before its upload arrived (a clock in 1970 or next year would move pages between months)."""
     stamp = parse_datetime(str(payload.get("finished_at") or ""))
-    if stamp is None or stamp.tzinfo is None or stamp > result.received_at:
+    if stamp is None or stamp.tzinfo is None:
         return result.received_at
-    return stamp
+    if not result.directive.created_at - AGENT_CLOCK_SKEW <= stamp <= result.received_at:
+        return result.received_at
+    return stamp.astimezone(UTC)
 
 
 def discovery_ingest(result: DirectiveResult, payload: dict) -> IngestSummary:

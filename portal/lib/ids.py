@@ -10,3 +10,16 @@ def is_uuid(value) -> bool:
     except ValueError:
         return False
     return True
+
+
+def uuid_param(params, name: str) -> str | None:
+    """A query parameter that names an object by its public id: None when absent, a 400 with the reason when it
+    is not a UUID (never a database error)."""
+    from rest_framework.exceptions import ValidationError
+
+    value = params.get(name)
+    if value in (None, ""):
+        return None
+    if not is_uuid(value):
+        raise ValidationError({name: f"'{value}' is not an id: expected a UUID such as 7f9c2ba4-…"})
+    return value

@@ -23,6 +23,8 @@ def store_result(agent, kind: str, payload: dict, at: datetime | None = None) ->
         directive=directive, agent=agent, idempotency_key=f"k-{directive.public_id}", payload=payload
     )
     directive.status = "done"
+    if at is not None:  # the directive was queued before its read was taken
+        directive.created_at = min(directive.created_at, at - timedelta(minutes=1))
     directive.save()
     return result
 
