@@ -29,6 +29,11 @@ DISCOVERY_OIDS: tuple[str, ...] = (
     *_serial_oids(),
 )
 
+# What each kind of read covers: a step that stores a section only stores what the read's plan asked for (a
+# status scan reads no supplies, so it must neither clear toner alerts nor blank the toner level).
+SECTIONS_READ = frozenset({"meters", "supplies", "status", "alerts"})
+SECTIONS_STATUS = frozenset({"status", "alerts"})
+
 STATUS_WALKS: tuple[str, ...] = (
     mib.HR_DEVICE_STATUS,
     "1.3.6.1.2.1.25.3.5.1",  # hrPrinterTable: status and detected error state

@@ -13,6 +13,7 @@ from agents.models import DirectiveResult
 from agents.services.deltas import is_delta, whole_varbinds
 from meters.interpret import identify, interpret
 from meters.interpret.identity import read_identity
+from meters.interpret.plan import SECTIONS_READ, SECTIONS_STATUS
 from meters.interpret.printer_check import is_printer
 from meters.interpret.varbinds import VarbindIndex
 from meters.models import Device
@@ -157,7 +158,8 @@ def reads_ingest(result: DirectiveResult, payload: dict, *, steady: bool = True)
         if _read_ok(device, entry, summary):
             full.append((device, entry))
     items = _interpret_full(full, at, states, summary)
-    summary.reads += len(readings_record(items=items, at=at, result=result))
+    sections = SECTIONS_READ if result.directive.kind == DirectiveKind.READ else SECTIONS_STATUS
+    summary.reads += len(readings_record(items=items, at=at, result=result, sections=sections))
     states.save()
     return summary
 

@@ -17,12 +17,15 @@ from django.utils import timezone
 from meters.choices import EventKind, Lifecycle
 from meters.interpret import DeviceReading, Flag, Meter, validate_read
 from meters.interpret.billing import meter_source
+from meters.interpret.plan import SECTIONS_READ
 from meters.models import Alert, Device, DeviceEvent, MeterFlag, MeterOffset, MeterRead, Supply
 from meters.services.rollups import rollups_add, rollups_rebuild
 from portal.lib.bulk import bulk_insert_rows, bulk_update_rows
 
-# Supply kinds whose level a "lowest supply" figure on the device row should consider.
-CONSUMABLE_KINDS = {"toner", "ink", "drum", "developer"}
+# Supply kinds whose level a "lowest supply" figure on the device row (the toner tiles, "toner below %")
+# considers: what runs out with printing. Drums, developers and waste boxes are service parts with alerts of
+# their own.
+LEVEL_KINDS = {"toner", "ink"}
 SUPPLY_LOW_PREFIX = "supply_low:"
 DEVICE_FIELDS = ["last_read_at", "last_seen_at", "lifecycle", "latest_total", "latest_mono", "latest_color",
                  "lowest_supply_percent", "status_text", "problems", "serial", "identity_key", "hostname",
@@ -31,20 +34,26 @@ READ_FIELDS = ["device", "result", "read_at", "total", "mono", "color", "values"
                "is_flagged"]  # fmt: skip
 
 
-def reading_record(*, device: Device, reading: DeviceReading, at: datetime, result=None) -> MeterRead | None:
+def reading_record(
+    *, device: Device, reading: DeviceReading, at: datetime, result=None, sections: frozenset[str] = SECTIONS_READ
+) -> MeterRead | None:
     """One device's read; see readings_record."""
-    return readings_record(items=[(device, reading)], at=at, result=result).get(device.pk)
+    return readings_record(items=[(device, reading)], at=at, result=result, sections=sections).get(device.pk)
 
 
 @transaction.atomic
-def readings_record(*, items: list[tuple[Device, DeviceReading]], at: datetime, result=None) -> dict[int, MeterRead]:
+def readings_record(
+    *, items: list[tuple[Device, DeviceReading]], at: datetime, result=None, sections: frozenset[str] = SECTIONS_READ
+) -> dict[int, MeterRead]:
     """Stores the reads of many devices taken at `at`. Returns device pk -> its new MeterRead (if it had meters).
-    (Reads in which only counters moved are stored by meters.services.steady_ingest.)"""
+    Only the `sections` the read's plan covered are touched (meters.interpret.plan: a status scan covers status
+    and alerts). (Reads in which only counters moved are stored by meters.services.steady_ingest.)"""
     items = list({device.pk: (device, reading) for device, reading in items}.values())
-    reads = _store_reads(items, at, result)
-    _store_supplies(items, at)
-    _store_alerts(items, at)
-    _update_devices(items, reads, at)
+    reads = _store_reads(items, at, result) if "meters" in sections else {}
+    if "supplies" in sections:
+        _store_supplies(items, at)
+    _store_alerts(items, at, sections)
+    _update_devices(items, reads, at, sections)
     bulk_update_rows([device for device, _ in items], DEVICE_FIELDS)
     return reads
 
@@ -190,16 +199,16 @@ def _supply_conditions(reading: DeviceReading) -> dict[str, tuple[str, str, str]
     conditions = {}
     for supply in reading.supplies:
         level = supply.level_percent
-        if supply.kind in CONSUMABLE_KINDS - {"drum"} and level is not None and level <= threshold:
+        if supply.kind in LEVEL_KINDS and level is not None and level <= threshold:
             name = (supply.colour or supply.description or supply.kind).lower()
             text = f"{supply.description} low ({level:.0f} %)"
             conditions[f"{SUPPLY_LOW_PREFIX}{name}"[:64]] = ("warning", text, "supply")
     return conditions
 
 
-def _reported_conditions(reading: DeviceReading) -> dict[str, tuple[str, str, str]]:
+def _reported_conditions(reading: DeviceReading, sections: frozenset[str]) -> dict[str, tuple[str, str, str]]:
     """code -> (severity, description, source) for every condition this read reports."""
-    conditions: dict[str, tuple[str, str, str]] = _supply_conditions(reading)
+    conditions: dict[str, tuple[str, str, str]] = _supply_conditions(reading) if "supplies" in sections else {}
     for condition in reading.status.conditions:
         conditions[condition] = ("warning", condition.replace("_", " "), "error_state")
     for alert in reading.alerts:
@@ -209,14 +218,21 @@ def _reported_conditions(reading: DeviceReading) -> dict[str, tuple[str, str, st
     return conditions
 
 
-def _store_alerts(items, at: datetime) -> None:
-    """Opens alerts for new conditions, touches those still reported, clears those gone: three statements."""
+def _covered(alert: Alert, sections: frozenset[str]) -> bool:
+    """Whether this read could have reported the alert again: a toner alert needs a read of the supplies."""
+    return alert.source != "supply" or "supplies" in sections
+
+
+def _store_alerts(items, at: datetime, sections: frozenset[str]) -> None:
+    """Opens alerts for new conditions, touches those still reported, clears those gone: three statements. An alert
+    of a section the read did not cover stays as it is."""
     open_alerts = defaultdict(dict)
     for alert in Alert.objects.filter(device__in=[d for d, _ in items], cleared_at__isnull=True):
-        open_alerts[alert.device_id][alert.code] = alert
+        if _covered(alert, sections):
+            open_alerts[alert.device_id][alert.code] = alert
     cleared, seen, new = [], [], []
     for device, reading in items:
-        reported, current = _reported_conditions(reading), open_alerts.get(device.pk, {})
+        reported, current = _reported_conditions(reading, sections), open_alerts.get(device.pk, {})
         cleared += [alert.pk for code, alert in current.items() if code not in reported]
         seen += [current[code].pk for code in reported if code in current]
         new += [Alert(device=device, code=code, severity=severity, description=text[:255], source=source,
@@ -230,9 +246,13 @@ def _store_alerts(items, at: datetime) -> None:
 # --- devices ---------------------------------------------------------------------------------------------------
 
 
-def _update_devices(items, reads: dict[int, MeterRead], at: datetime) -> None:
+def _update_devices(items, reads: dict[int, MeterRead], at: datetime, sections: frozenset[str]) -> None:
     returned = []
     for device, reading in items:
+        device.last_seen_at = max(filter(None, [device.last_seen_at, at]))
+        _set_state(device, reading, sections)
+        if "meters" not in sections:
+            continue  # a status scan is no meter read: billing freshness and the lifecycle follow meter reads
         if device.lifecycle != Lifecycle.ACTIVE:  # a good read brings a stale or retired device back
             returned.append(
                 DeviceEvent(device=device, kind=EventKind.RETURNED, at=at, details={"was": device.lifecycle})
@@ -243,16 +263,17 @@ def _update_devices(items, reads: dict[int, MeterRead], at: datetime) -> None:
         if newest:
             device.latest_total, device.latest_mono, device.latest_color = read.total, read.mono, read.color
         device.last_read_at = max(filter(None, [device.last_read_at, at]))
-        device.last_seen_at = max(filter(None, [device.last_seen_at, at]))
-        _set_state(device, reading)
     DeviceEvent.objects.bulk_create(returned)
 
 
-def _set_state(device: Device, reading: DeviceReading) -> None:
-    levels = [s.level_percent for s in reading.supplies if s.kind in CONSUMABLE_KINDS and s.level_percent is not None]
-    device.lowest_supply_percent = min(levels) if levels else None
-    device.status_text = (reading.status.device_status or reading.status.printer_status or "")[:64]
-    device.problems = [{"code": p.code, "message": p.message, "oid": p.oid} for p in reading.problems][:50]
+def _set_state(device: Device, reading: DeviceReading, sections: frozenset[str]) -> None:
+    if "supplies" in sections:
+        levels = [s.level_percent for s in reading.supplies if s.kind in LEVEL_KINDS and s.level_percent is not None]
+        device.lowest_supply_percent = min(levels) if levels else None
+    if "status" in sections:
+        device.status_text = (reading.status.device_status or reading.status.printer_status or "")[:64]
+    if "meters" in sections:
+        device.problems = [{"code": p.code, "message": p.message, "oid": p.oid} for p in reading.problems][:50]
 
 
 # --- dealer decisions on flagged reads -------------------------------------------------------------------------
