@@ -49,6 +49,7 @@ def readings_record(
     Only the `sections` the read's plan covered are touched (meters.interpret.plan: a status scan covers status
     and alerts). (Reads in which only counters moved are stored by meters.services.steady_ingest.)"""
     items = list({device.pk: (device, reading) for device, reading in items}.values())
+    devices_lock([device for device, _ in items])
     reads = _store_reads(items, at, result) if "meters" in sections else {}
     if "supplies" in sections:
         _store_supplies(items, at)
@@ -66,6 +67,31 @@ def meter_sources(reading: DeviceReading) -> dict[str, dict]:
 def supply_levels(reading: DeviceReading) -> dict[str, float]:
     """Supply key -> percent, kept with each meter read for days-to-empty forecasts."""
     return {s.oid: s.level_percent for s in reading.supplies if s.level_percent is not None}
+
+
+# What concurrent ingests of one device write: reloaded under the row lock, so the newest read wins whichever
+# transaction commits last (a status scan and a read of one site can be interpreted by two workers at once).
+LIVE_FIELDS = [
+    "last_read_at",
+    "last_seen_at",
+    "lifecycle",
+    "latest_total",
+    "latest_mono",
+    "latest_color",
+    "lowest_supply_percent",
+    "status_text",
+    "problems",
+]
+
+
+def devices_lock(devices: list[Device]) -> None:
+    """Row-locks the devices (in id order, as every ingest does, so two never deadlock) and reloads what other
+    ingests may have written since they were loaded. Inside the caller's transaction."""
+    rows = Device.objects.select_for_update().filter(pk__in=[d.pk for d in devices]).order_by("pk")
+    fresh = {row["pk"]: row for row in rows.values("pk", *LIVE_FIELDS)}
+    for device in devices:
+        for name in LIVE_FIELDS:
+            setattr(device, name, fresh.get(device.pk, {}).get(name, getattr(device, name)))
 
 
 # --- meter reads ---------------------------------------------------------------------------------------------
@@ -249,8 +275,9 @@ def _store_alerts(items, at: datetime, sections: frozenset[str]) -> None:
 def _update_devices(items, reads: dict[int, MeterRead], at: datetime, sections: frozenset[str]) -> None:
     returned = []
     for device, reading in items:
+        if device.last_read_at is None or at >= device.last_read_at:  # an older read arriving late sets no state
+            _set_state(device, reading, sections)
         device.last_seen_at = max(filter(None, [device.last_seen_at, at]))
-        _set_state(device, reading, sections)
         if "meters" not in sections:
             continue  # a status scan is no meter read: billing freshness and the lifecycle follow meter reads
         if device.lifecycle != Lifecycle.ACTIVE:  # a good read brings a stale or retired device back

@@ -44,7 +44,7 @@ def discover_as(agent, ip: str, original: str, serial: str) -> Device:
     return Device.objects.get(ip=ip, site=agent.site)
 
 
-def read_as(agent, device: Device, original: str, *, days_ago: float = 0.05, edits: tuple = ()) -> None:
+def read_as(agent, device: Device, original: str, *, days_ago: float = 0.01, edits: tuple = ()) -> None:
     swaps = [swap_serial(original, device.serial), *edits]
 
     def edit(vb: list) -> list:
