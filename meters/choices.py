@@ -15,6 +15,7 @@ class EventKind(models.TextChoices):
     RETIRED = "retired", "Retired from reports"
     RETURNED = "returned", "Reporting again"
     REPLACED = "replaced", "Serial changed at this address"
+    ENTERED = "entered", "Meters entered by the customer"
 
 
 class FlagState(models.TextChoices):
@@ -25,3 +26,5 @@ class FlagState(models.TextChoices):
 
 STALE_AFTER_DAYS = 7
 RETIRED_AFTER_DAYS = 42
+# The MeterRead.sources rule of meters the customer typed in from the device's panel (meters.services.manual_reads).
+RULE_ENTERED = "entered"

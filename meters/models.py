@@ -2,8 +2,10 @@
 
 import uuid
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from agents.models import DirectiveResult, Site, SnmpCredential
 from meters.choices import EventKind, FlagState, Lifecycle
@@ -218,6 +220,9 @@ class SteadyState(models.Model):
     hops = models.PositiveIntegerField(default=0)  # reads advanced since the last one interpreted in full
     profile = models.CharField(max_length=32)
     profiles_version = models.CharField(max_length=16)
+    # The meter mapping of the device's model it was built under (meters.interpret.mapping.mapping_version):
+    # a state built under another one is not advanced from.
+    mapping = models.CharField(max_length=16, blank=True, default="")
     counters = models.JSONField(default=dict)  # counter OID -> SNMP type
     # [kind, OID, rule] of each counter as read (meters.interpret.billing makes the billing meters of them):
     # fixed until the next full read.
@@ -229,3 +234,69 @@ class SteadyState(models.Model):
 
     def __str__(self) -> str:
         return f"steady state of {self.device_id} at {self.head_at:%Y-%m-%d %H:%M}"
+
+
+class ReadingRequest(models.Model):
+    """A one-time link that lets the customer type a device's meters in from its panel (the agent is not
+    reading it). Only a SHA-256 of the link's token is kept: the email is the one copy of the link."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="reading_requests")
+    token_hash = models.CharField(max_length=64, unique=True)
+    sent_to = ArrayField(models.EmailField())
+    requested_by = models.CharField(max_length=254)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.CharField(max_length=254, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    entered_by = models.CharField(max_length=150, blank=True)
+    read = models.OneToOneField(
+        MeterRead, null=True, blank=True, on_delete=models.SET_NULL, related_name="reading_request"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # A new link replaces the device's open one: never two live links for one device.
+            models.UniqueConstraint(
+                fields=["device"],
+                condition=Q(used_at__isnull=True, cancelled_at__isnull=True),
+                name="one_open_reading_request_per_device",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reading request for {self.device_id} ({self.state})"
+
+    @property
+    def state(self) -> str:
+        """used, cancelled, expired or open."""
+        if self.used_at:
+            return "used"
+        if self.cancelled_at:
+            return "cancelled"
+        return "expired" if self.expires_at <= timezone.now() else "open"
+
+
+class MeterMapping(models.Model):
+    """A dealer's choice, for one make and model, of the billing meter a vendor counter feeds (Print Tracker's
+    meter mapping); `kind` "" means the counter is not billed. A model's counters without a row bill as the
+    profile says. Applied by meters.interpret.mapping; changing it re-derives history (meters.services.rederive)."""
+
+    manufacturer = models.CharField(max_length=64, blank=True)
+    model = models.CharField(max_length=128)
+    oid = models.CharField(max_length=160)
+    kind = models.CharField(max_length=32, blank=True)  # meters.interpret.types.BILLING_KINDS, or "" not billed
+    label = models.CharField(max_length=255, blank=True)  # the device's name for the counter when it was mapped
+    changed_by = models.CharField(max_length=254, blank=True)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["manufacturer", "model", "oid"]
+        constraints = [
+            models.UniqueConstraint(fields=["manufacturer", "model", "oid"], name="one_mapping_per_model_counter")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.manufacturer} {self.model}: {self.oid} -> {self.kind or 'not billed'}"

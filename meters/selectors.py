@@ -5,6 +5,7 @@ limited, and per-device figures come from the denormalised columns on Device (la
 """
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -17,7 +18,11 @@ from django.utils import timezone
 from agents.models import Agent
 from agents.services.deltas import is_delta, whole_varbinds
 from meters.choices import Lifecycle
-from meters.models import Alert, Device, DeviceEvent, MeterFlag, MeterRead
+from meters.interpret import interpret
+from meters.interpret.billing import RULE_PART
+from meters.interpret.mapping import mapping_applied, shared_oids
+from meters.interpret.types import BILLING_KINDS
+from meters.models import Alert, Device, DeviceEvent, MeterFlag, MeterMapping, MeterRead
 
 VOLUME_MONTHS = 12
 RANKING_MONTHS = 3  # customers are ranked by their pages in the current and the two previous months
@@ -280,3 +285,101 @@ def _whole_entry(entry: dict) -> dict:
         return entry
     varbinds = whole_varbinds({str(entry.get("device_id")): entry}).get(str(entry.get("device_id")))
     return {**entry, "varbinds": varbinds or [], "changes": len(entry.get("changed") or [])}
+
+
+# --- meter mappings ------------------------------------------------------------------------------------------
+
+ModelKey = tuple[str, str]  # (manufacturer, model), as the device rows spell them
+
+
+def _mappings_of(keys: set[ModelKey]) -> dict[ModelKey, dict[str, str]]:
+    found: dict[ModelKey, dict[str, str]] = {key: {} for key in keys}
+    if not keys:
+        return found
+    rows = MeterMapping.objects.filter(
+        manufacturer__in={manufacturer for manufacturer, _ in keys}, model__in={model for _, model in keys}
+    ).values_list("manufacturer", "model", "oid", "kind")
+    for manufacturer, model, oid, kind in rows:
+        if (manufacturer, model) in found:
+            found[(manufacturer, model)][oid] = kind
+    return found
+
+
+class ModelMappings:
+    """The meter mappings of the models of a batch of devices, read in one query (an upload carries a site's
+    fleet: one lookup, not one per device). A device outside the batch (a replaced printer) is looked up alone."""
+
+    def __init__(self, devices: Iterable[Device]) -> None:
+        self._by_model = _mappings_of({(device.manufacturer, device.model) for device in devices})
+
+    def overrides(self, device: Device) -> dict[str, str]:
+        """OID -> billing kind ("" not billed) for the device's model; empty where the profile stands."""
+        key = (device.manufacturer, device.model)
+        if key not in self._by_model:
+            self._by_model.update(_mappings_of({key}))
+        return self._by_model[key]
+
+
+def model_mapping(*, manufacturer: str, model: str) -> dict[str, MeterMapping]:
+    """OID -> the model's mapping row."""
+    return {row.oid: row for row in MeterMapping.objects.filter(manufacturer=manufacturer, model=model)}
+
+
+def mapped_models() -> list[dict]:
+    """Every model with a mapping: {manufacturer, model, rows} (for the API's list)."""
+    models: dict[ModelKey, list[MeterMapping]] = {}
+    for row in MeterMapping.objects.order_by("manufacturer", "model", "oid"):
+        models.setdefault((row.manufacturer, row.model), []).append(row)
+    return [{"manufacturer": key[0], "model": key[1], "rows": rows} for key, rows in models.items()]
+
+
+@dataclass(frozen=True)
+class KnownCounter:
+    """A counter a device states, as the meter mapping shows it: what its profile makes of it, the dealer's
+    choice if any, and the billing meters it feeds now (kind, rule)."""
+
+    oid: str
+    label: str
+    value: int = 0
+    profile_kind: str = "unclassified"  # a billing kind, duplex, sheets or unclassified
+    summed: bool = False  # one row of a meter the profile sums
+    mappable: bool = True  # False when other counters are read out of the same OID (a record blob)
+    mapped: MeterMapping | None = None
+    feeds: tuple[tuple[str, str], ...] = ()
+
+
+def device_counters(*, device: Device) -> list[KnownCounter]:
+    """The counters of the device's last stored read as its profile reads them, with its model's mapping."""
+    raw = device_last_raw(device=device)
+    varbinds = (raw.get("entry") or {}).get("varbinds") if raw else None
+    if not varbinds:
+        return []
+    reading = interpret(varbinds, device.profile or None)
+    rows = model_mapping(manufacturer=device.manufacturer, model=device.model)
+    billed = mapping_applied(reading, {oid: row.kind for oid, row in rows.items()}).meters
+    feeds: dict[str, list[tuple[str, str]]] = {}
+    for meter in billed:
+        if meter.kind in BILLING_KINDS:
+            for oid in meter.source_oids:
+                feeds.setdefault(oid, []).append((meter.kind, meter.rule))
+    shared = shared_oids(reading.counters)
+    return [
+        KnownCounter(
+            oid=m.oid,
+            label=m.label or m.kind,
+            value=m.value,
+            profile_kind=m.kind,
+            summed=m.rule == RULE_PART,
+            mappable=m.oid not in shared,
+            mapped=rows.get(m.oid),
+            feeds=tuple(feeds.get(m.oid, ())),
+        )
+        for m in reading.counters
+    ]
+
+
+def model_counters(*, manufacturer: str, model: str) -> tuple[Device | None, list[KnownCounter]]:
+    """The model's most recently read device and its counters: what a mapping for the model may name."""
+    devices = Device.objects.filter(manufacturer=manufacturer, model=model).exclude(last_read_at=None)
+    device = devices.order_by("-last_read_at").first()
+    return device, device_counters(device=device) if device else []

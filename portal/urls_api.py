@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from agents.api import views as agent_views
+from meters.api import mappings as meter_mappings
 from meters.api import views as meter_views
 
 router = DefaultRouter()
@@ -14,4 +15,8 @@ router.register("agents", agent_views.AgentViewSet, basename="agent")
 router.register("devices", meter_views.DeviceViewSet, basename="device")
 router.register("meter-flags", meter_views.MeterFlagViewSet, basename="meter-flag")
 
-urlpatterns = [*router.urls, path("", include("reports.api.urls"))]
+urlpatterns = [
+    *router.urls,
+    path("meter-mappings/", meter_mappings.MeterMappingView.as_view(), name="meter-mappings"),
+    path("", include("reports.api.urls")),
+]

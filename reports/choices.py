@@ -19,6 +19,7 @@ class EmailKind(models.TextChoices):
     NEW_DEVICES = "new_devices", "New devices found"
     ALERT = "alert", "Alert"
     ALERT_CLEARED = "alert_cleared", "Alert cleared"
+    READING_ENTERED = "reading_entered", "Meters entered by the customer"
 
 
 class EmailStatus(models.TextChoices):

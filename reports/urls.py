@@ -2,6 +2,7 @@ from django.urls import path
 
 from reports import views
 from reports.billing.views import BillingExportDownloadView
+from reports.readings import views as readings
 
 urlpatterns = [
     path("customers/<uuid:public_id>/email-report/", views.EmailReportNowView.as_view(), name="customer-email-report"),
@@ -18,4 +19,18 @@ urlpatterns = [
     ),
     path("reports/<uuid:public_id>/download/", views.ReportDownloadView.as_view(), name="report-download"),
     path("billing-export/", BillingExportDownloadView.as_view(), name="billing-export"),
+    path(
+        "devices/<uuid:public_id>/reading-requests/",
+        readings.ReadingRequestSendView.as_view(),
+        name="device-reading-request",
+    ),
+    path(
+        "reading-requests/<uuid:public_id>/cancel/",
+        readings.ReadingRequestCancelView.as_view(),
+        name="reading-request-cancel",
+    ),
+    # The customer's pages behind the emailed link: no sign-in.
+    path("meter-reading/<str:token>/", readings.ReadingLinkView.as_view(), name="reading-link"),
+    path("meter-reading/r/<uuid:public_id>/", readings.ReadingFormView.as_view(), name="reading-form"),
+    path("meter-reading/r/<uuid:public_id>/thanks/", readings.ReadingThanksView.as_view(), name="reading-thanks"),
 ]

@@ -55,3 +55,69 @@ class MeterFlagSerializer(serializers.ModelSerializer):
         model = MeterFlag
         fields = ["id", "device", "read_at", "kind", "meter_kind", "oid", "previous", "current", "proposed_offset",
                   "message", "state", "resolved_by", "resolved_at"]  # fmt: skip
+
+
+class MappingChoiceSerializer(serializers.Serializer):
+    oid = serializers.CharField(max_length=160)
+    kind = serializers.CharField(
+        allow_blank=True,
+        allow_null=True,
+        max_length=32,
+        help_text='A billing meter (total, mono, color, …), "" for not billed, null for the profile default.',
+    )
+
+
+class MeterMappingInputSerializer(serializers.Serializer):
+    """A model's whole mapping: counters left out bill as the profile says."""
+
+    manufacturer = serializers.CharField(allow_blank=True, max_length=64)
+    model = serializers.CharField(max_length=128)
+    counters = MappingChoiceSerializer(many=True)
+
+
+class MappingCounterSerializer(serializers.Serializer):
+    oid = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.IntegerField(allow_null=True)
+    profile_kind = serializers.CharField(allow_null=True, help_text="What the vendor profile makes of it.")
+    summed = serializers.BooleanField(help_text="One row of a meter the profile sums.")
+    mappable = serializers.BooleanField()
+    kind = serializers.CharField(
+        allow_null=True, help_text='The dealer\'s choice: a billing meter, "" not billed, null profile default.'
+    )
+    changed_by = serializers.CharField(allow_null=True)
+    changed_at = serializers.DateTimeField(allow_null=True)
+    feeds = serializers.ListField(child=serializers.DictField(), help_text="Billing meters it feeds now (kind, rule).")
+
+
+class MeterMappingSerializer(serializers.Serializer):
+    manufacturer = serializers.CharField()
+    model = serializers.CharField()
+    device = serializers.UUIDField(allow_null=True, help_text="The device whose last read the counters come from.")
+    counters = MappingCounterSerializer(many=True)
+
+
+class RederivedDeviceSerializer(serializers.Serializer):
+    device = serializers.UUIDField(source="public_id")
+    serial = serializers.CharField()
+    name = serializers.CharField()
+    reads = serializers.IntegerField(help_text="Reads whose stored row changed.")
+    before = serializers.DictField(child=serializers.IntegerField(), help_text="Billing meters of its latest read.")
+    after = serializers.DictField(child=serializers.IntegerField())
+    errors = serializers.ListField(child=serializers.CharField())
+
+
+class MeterMappingChangeSerializer(serializers.Serializer):
+    mapping = MeterMappingSerializer()
+    changed = serializers.BooleanField(help_text="False when the mapping was already so: nothing was re-derived.")
+    devices = serializers.IntegerField(help_text="Devices of the model re-derived.")
+    reads = serializers.IntegerField(help_text="Reads re-derived from their raw results.")
+    reads_changed = serializers.IntegerField()
+    summary = serializers.CharField()
+    changes = RederivedDeviceSerializer(many=True, help_text="Only the devices whose reads or latest meters changed.")
+
+
+class FlagAcceptSerializer(serializers.Serializer):
+    offset = serializers.IntegerField(
+        required=False, min_value=0, max_value=2**62, help_text="Pages to add from the reset on (default: proposed)"
+    )

@@ -11,7 +11,7 @@ from meters.api import serializers as s
 from meters.filtersets import DeviceFilterSet
 from meters.models import Device, MeterFlag, MeterRead
 from meters.services.devices import device_set_monitored
-from meters.services.reads import flag_accept, flag_dismiss
+from meters.services.flags import FlagAlreadyDecided, flag_accept, flag_dismiss
 
 
 class DeviceViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -61,16 +61,28 @@ class MeterFlagViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         flags = MeterFlag.objects.select_related("device", "read")
         state = self.request.query_params.get("state", "open")
+        if self.action in ("accept", "dismiss"):  # a decided flag is found, and the caller told it is decided
+            return flags
         return flags if state == "all" else flags.filter(state=state)
 
-    @extend_schema(request=None, responses=s.MeterFlagSerializer)
+    @extend_schema(request=s.FlagAcceptSerializer, responses={200: s.MeterFlagSerializer, 409: dict})
     @action(detail=True, methods=["post"])
     def accept(self, request, public_id=None):
-        """Accept the proposed offset: the meter counts on from its previous value."""
-        return Response(s.MeterFlagSerializer(flag_accept(flag=self.get_object(), by=request.user.email)).data)
+        """Accept the flag. For a reset, the reset read and the later ones count on from before the reset: the
+        proposed offset, or `offset` when given. Deciding a decided flag answers 409."""
+        body = s.FlagAcceptSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._decide(flag_accept, offset=body.validated_data.get("offset"))
 
-    @extend_schema(request=None, responses=s.MeterFlagSerializer)
+    @extend_schema(request=None, responses={200: s.MeterFlagSerializer, 409: dict})
     @action(detail=True, methods=["post"])
     def dismiss(self, request, public_id=None):
-        """The read stands as it is."""
-        return Response(s.MeterFlagSerializer(flag_dismiss(flag=self.get_object(), by=request.user.email)).data)
+        """The read stands as it is. Deciding a decided flag answers 409."""
+        return self._decide(flag_dismiss)
+
+    def _decide(self, decision, **options):
+        try:
+            flag = decision(flag=self.get_object(), by=self.request.user.email, **options)
+        except FlagAlreadyDecided as decided:
+            return Response({"detail": str(decided), "state": decided.flag.state}, status=409)
+        return Response(s.MeterFlagSerializer(flag).data)

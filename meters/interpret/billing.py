@@ -67,7 +67,7 @@ def is_mono_only(index: VarbindIndex) -> bool:
 def derive(rows: Sequence[Row], *, mono_only: bool) -> list[Derived]:
     """The meters of a read, in billing order: stated and summed first, then what the rules derive."""
     found = _stated(rows)
-    by_kind = {d.kind: d for d in found}
+    by_kind = {d.kind: d for d in found if d.kind != "unclassified"}
     _functions(by_kind)
     if mono_only:
         _mono_only(by_kind)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from . import brother
 from . import printer_mib as mib
 from .billing import compose, is_mono_only
 from .identity import identity_texts, read_identity
+from .mapping import mapped_counters
 from .meters import read_counters
 from .profiles import Profile, match_profile, profile_named
 from .status import read_alerts, read_status
@@ -50,9 +51,16 @@ def _structure_problems(index: VarbindIndex) -> list[Problem]:
     return []
 
 
-def interpret(varbinds: Iterable[Varbind] | VarbindIndex, profile: Profile | str | None = None) -> DeviceReading:
+def interpret(
+    varbinds: Iterable[Varbind] | VarbindIndex,
+    profile: Profile | str | None = None,
+    *,
+    overrides: Mapping[str, str] | None = None,
+) -> DeviceReading:
     """Interpret one device's varbinds. Pass the device's profile (or its name) when the read carries no
-    identity OIDs, as a `status` read does; otherwise it is matched from the varbinds."""
+    identity OIDs, as a `status` read does; otherwise it is matched from the varbinds. `overrides` is the
+    dealer's meter mapping for the device's model (OID -> billing kind, "" for not billed; see
+    meters.interpret.mapping)."""
     index = varbinds if isinstance(varbinds, VarbindIndex) else VarbindIndex(varbinds)
     if isinstance(profile, str):
         profile = profile_named(profile)
@@ -60,7 +68,7 @@ def interpret(varbinds: Iterable[Varbind] | VarbindIndex, profile: Profile | str
     problems = _structure_problems(index)
     extra_meters, vendor_supplies = _decoded(index, profile, problems)
     identity = read_identity(index, profile, problems)
-    counters = read_counters(index, profile, extra_meters, problems)
+    counters = mapped_counters(read_counters(index, profile, extra_meters, problems), overrides or {})
     mono_only = is_mono_only(index)
     supplies = _merge_supplies(read_supplies(index, profile, problems), vendor_supplies)
     return DeviceReading(

@@ -93,6 +93,16 @@ class Profile:
     part_numbers: tuple[re.Pattern[str], ...]
     decoder: str | None = None
     decoder_options: dict[str, Any] = field(default_factory=dict)
+    # (pattern on the model name whose first group is the rated speed in pages a minute, where that comes from)
+    speeds: tuple[tuple[re.Pattern[str], str], ...] = ()
+
+    def rated_speed(self, model: str | None) -> tuple[int | None, str]:
+        """(pages a minute, its source) when the vendor's model numbering states the speed; (None, "") else."""
+        for pattern, source in self.speeds:
+            found = pattern.search(model or "")
+            if found and found.group(1).isdigit() and int(found.group(1)) > 0:
+                return int(found.group(1)), source
+        return None, ""
 
     def brand_for(self, *texts: str) -> Brand | None:
         for brand in self.brands:
@@ -165,6 +175,7 @@ def _profile(raw: dict[str, Any]) -> Profile:
         counters=tuple(_counter(c) for c in raw.get("counters", ())),
         counter_tables=tuple(_counter_table(t) for t in raw.get("counter_tables", ())),
         part_numbers=tuple(re.compile(p) for p in raw.get("supplies", {}).get("part_number", [])),
+        speeds=tuple((re.compile(x["model"]), x.get("source", "")) for x in raw.get("speeds", ())),
         decoder=raw.get("decoder", {}).get("name"),
         decoder_options={k: v for k, v in raw.get("decoder", {}).items() if k != "name"},
     )

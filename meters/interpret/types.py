@@ -192,3 +192,6 @@ class Flag:
     message: str
     proposed_offset: int | None = None
     ceiling: int | None = None
+    # The flag is on the read after the one checked: a read that arrives late showing more pages than the read
+    # after it reveals that the later read was a reset.
+    on_following: bool = False

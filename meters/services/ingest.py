@@ -13,10 +13,12 @@ from agents.models import DirectiveResult
 from agents.services.deltas import is_delta, whole_varbinds
 from meters.interpret import identify, interpret
 from meters.interpret.identity import read_identity
+from meters.interpret.mapping import mapping_version
 from meters.interpret.plan import SECTIONS_READ, SECTIONS_STATUS
 from meters.interpret.printer_check import is_printer
 from meters.interpret.varbinds import VarbindIndex
 from meters.models import Device
+from meters.selectors import ModelMappings
 from meters.services.devices import Sighting, device_for_reading, device_sighted
 from meters.services.plans import read_directive_request
 from meters.services.reads import readings_record
@@ -157,7 +159,7 @@ def reads_ingest(result: DirectiveResult, payload: dict, *, steady: bool = True)
         summary.devices += 1
         if _read_ok(device, entry, summary):
             full.append((device, entry))
-    items = _interpret_full(full, at, states, summary)
+    items = _interpret_full(full, at, states, ModelMappings(by_id.values()), summary)
     sections = SECTIONS_READ if result.directive.kind == DirectiveKind.READ else SECTIONS_STATUS
     summary.reads += len(readings_record(items=items, at=at, result=result, sections=sections))
     states.save()
@@ -174,7 +176,9 @@ def _read_ok(device: Device, entry: dict, summary: IngestSummary) -> bool:
     return bool(entry.get("varbinds") or entry.get("base"))
 
 
-def _interpret_full(full: list[tuple[Device, dict]], at: datetime, states: SteadyStates, summary: IngestSummary):
+def _interpret_full(
+    full: list[tuple[Device, dict]], at: datetime, states: SteadyStates, mappings: ModelMappings, summary: IngestSummary
+):
     wholes = whole_varbinds({str(device.public_id): entry for device, entry in full})
     items = []
     for device, entry in full:
@@ -189,12 +193,14 @@ def _interpret_full(full: list[tuple[Device, dict]], at: datetime, states: Stead
             summary.made_whole += 1
         index = VarbindIndex(varbinds)
         try:
-            reading = interpret(index, device.profile or None)
+            reading = interpret(index, device.profile or None, overrides=mappings.overrides(device))
         except Exception as exc:
             log.exception("interpreting device %s failed", device.public_id)
             summary.errors.append(f"{device.ip}: could not interpret: {exc}"[:300])
             continue
-        device = device_for_reading(device, reading.identity, reading.profile, at)
-        states.interpreted(device, index, reading, at)
-        items.append((device, reading))
+        found = device_for_reading(device, reading.identity, reading.profile, at)
+        if mappings.overrides(found) != mappings.overrides(device):  # a replaced printer of a model mapped otherwise
+            reading = interpret(index, device.profile or None, overrides=mappings.overrides(found))
+        states.interpreted(found, index, reading, at, mapping=mapping_version(mappings.overrides(found)))
+        items.append((found, reading))
     return items

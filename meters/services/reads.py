@@ -9,15 +9,18 @@ becomes the device's latest count until a dealer accepts an offset or dismisses 
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.utils import timezone
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
 
-from meters.choices import EventKind, Lifecycle
+from meters.choices import EventKind, FlagState, Lifecycle
 from meters.interpret import DeviceReading, Flag, Meter, validate_read
 from meters.interpret.billing import meter_source
 from meters.interpret.plan import SECTIONS_READ
+from meters.interpret.profiles import profile_named
+from meters.interpret.validate import validate_before
 from meters.models import Alert, Device, DeviceEvent, MeterFlag, MeterOffset, MeterRead, Supply
 from meters.services.rollups import rollups_add, rollups_rebuild
 from portal.lib.bulk import bulk_insert_rows, bulk_update_rows
@@ -115,43 +118,109 @@ def adjusted_values(meters: Iterable[tuple[str, int]], offsets: dict[str, int]) 
     return values
 
 
-def _previous_reads(devices: list[Device], at: datetime) -> dict[int, MeterRead]:
-    reads = MeterRead.objects.filter(device__in=devices, read_at__lt=at, is_flagged=False).only(
-        "device_id", "read_at", "values"
+def open_jump() -> Exists:
+    """The read has a jump (or is out of order) and no dealer has decided: not what later reads compare to."""
+    return Exists(
+        MeterFlag.objects.filter(read=OuterRef("pk"), state=FlagState.OPEN, kind__in=["jump", "out_of_order"])
     )
+
+
+def _previous_reads(devices: list[Device], at: datetime) -> dict[int, MeterRead]:
+    """Each device's read before `at` that the next read is checked against: the last one, held or not (a read
+    after a reset is on the reset counter's scale and attaches to its episode), unless it is an undecided jump."""
+    reads = MeterRead.objects.filter(device__in=devices, read_at__lt=at).exclude(open_jump())
+    reads = reads.only("device_id", "read_at", "values")
     return {read.device_id: read for read in reads.order_by("device_id", "-read_at").distinct("device_id")}
+
+
+def _following_reads(devices: list[Device], at: datetime) -> dict[int, MeterRead]:
+    """Each device's first read after `at` (held or not, unless an undecided jump): a read that arrives late is
+    checked against both neighbours."""
+    reads = MeterRead.objects.filter(device__in=devices, read_at__gt=at).exclude(open_jump())
+    reads = reads.only("device_id", "read_at", "values")
+    return {read.device_id: read for read in reads.order_by("device_id", "read_at").distinct("device_id")}
+
+
+def held_devices(devices: list[Device], at: datetime) -> set[int]:
+    """Devices with an episode open at `at` (a reset or jump no dealer has decided): their reads from it on are
+    held with it, so that one decision settles them all and nothing is billed twice."""
+    open_flags = MeterFlag.objects.filter(
+        device__in=devices, state=FlagState.OPEN, kind__in=["reset", "jump"], read__read_at__lte=at
+    )
+    return set(open_flags.values_list("device_id", flat=True))
+
+
+def device_speed(device: Device) -> tuple[int | None, str]:
+    """The device's rated pages a minute and where that comes from (its profile's model numbering)."""
+    try:
+        return profile_named(device.profile).rated_speed(device.model)
+    except KeyError:
+        return None, ""
 
 
 def _store_reads(items, at: datetime, result) -> dict[int, MeterRead]:
     devices = [device for device, reading in items if reading.meters]
     if not devices:
         return {}
-    offsets, previous = _offsets(devices, at), _previous_reads(devices, at)
+    offsets, previous, following = _offsets(devices, at), _previous_reads(devices, at), _following_reads(devices, at)
     existing = {r.device_id: r for r in MeterRead.objects.filter(device__in=devices, read_at=at)}
-    new_reads, flags_by_device = {}, {}
+    held = held_devices(devices, at)
+    new_reads, flags_by_device, revealed = {}, {}, {}
     for device, reading in items:
         meters = [(m.kind, m.value) for m in reading.meters]
         values = adjusted_values(meters, offsets.get(device.pk, {})) if meters else {}
         if not values or device.pk in existing:  # nothing countable, or already stored (re-interpretation)
             continue
-        before = previous.get(device.pk)
+        before, after = previous.get(device.pk), following.get(device.pk)
         oids = {m.kind: m.oid for m in reading.meters}
-        flags = meter_flags(before and (before.values, before.read_at), values, oids, at)
-        new_reads[device.pk] = _meter_read(device, reading, values, bool(flags), at, result)
-        flags_by_device[device.pk] = flags
+        flags = meter_flags(read_pair(before), values, oids, at, speed=device_speed(device), following=read_pair(after))
+        own = [f for f in flags if not f.on_following]
+        new_reads[device.pk] = _meter_read(device, reading, values, bool(own) or device.pk in held, at, result)
+        flags_by_device[device.pk] = own
+        if len(own) < len(flags):  # the read after this one was a reset: its episode starts there
+            revealed[device.pk] = (after, [f for f in flags if f.on_following])
     bulk_insert_rows(list(new_reads.values()), READ_FIELDS)
     rollups_add(list(new_reads.values()))
     flags_store([(pk, new_reads[pk].pk, flags) for pk, flags in flags_by_device.items()])
+    _resets_revealed(revealed)
     return {**existing, **new_reads}
 
 
+def _resets_revealed(revealed: dict[int, tuple[MeterRead, list[Flag]]]) -> None:
+    """Flags the later reads a late read showed to be resets, holds them with their episode, rebuilds months."""
+    if not revealed:
+        return
+    flags_store([(pk, read.pk, flags) for pk, (read, flags) in revealed.items()])
+    for device in Device.objects.filter(pk__in=revealed):
+        reads_release(device)
+        rollups_rebuild(device)
+
+
 def flags_store(flagged: list[tuple[int, int, list[Flag]]]) -> None:
-    """Holds flagged reads for a dealer's decision: (device pk, meter read pk, its flags)."""
-    MeterFlag.objects.bulk_create(
-        MeterFlag(device_id=device_pk, read_id=read_pk, kind=f.kind, meter_kind=f.meter_kind, oid=f.oid,
-                  previous=f.previous, current=f.current, proposed_offset=f.proposed_offset, message=f.message)
-        for device_pk, read_pk, flags in flagged for f in flags
-    )  # fmt: skip
+    """Holds flagged reads for a dealer's decision: (device pk, meter read pk, its flags). A reset found on a read
+    that arrived late, before the read an open flag of the same reset holds, moves that flag back to it: one
+    episode, one flag, whatever order the reads came in."""
+    new = []
+    for device_pk, read_pk, flags in flagged:
+        for f in flags:
+            if f.kind != "reset" or not _episode_moved_back(device_pk, read_pk, f):
+                new.append(MeterFlag(device_id=device_pk, read_id=read_pk, kind=f.kind, meter_kind=f.meter_kind,
+                                     oid=f.oid, previous=f.previous, current=f.current,
+                                     proposed_offset=f.proposed_offset, message=f.message))  # fmt: skip
+    MeterFlag.objects.bulk_create(new)
+
+
+def _episode_moved_back(device_pk: int, read_pk: int, flag: Flag) -> bool:
+    """The open reset of this counter on this read (found again against a read that arrived late: it now counts
+    on from that one), or from the same count on a later read (it is this reset, seen late)."""
+    read_at = MeterRead.objects.filter(pk=read_pk).values_list("read_at", flat=True).first()
+    resets = MeterFlag.objects.filter(device_id=device_pk, meter_kind=flag.meter_kind, kind="reset", state="open")
+    fields = {"previous": flag.previous, "current": flag.current, "proposed_offset": flag.proposed_offset,
+              "message": flag.message}  # fmt: skip
+    if resets.filter(read_id=read_pk).update(**fields):
+        return True
+    later = resets.filter(previous=flag.previous, read__read_at__gt=read_at)
+    return bool(later.update(read_id=read_pk, current=flag.current, message=flag.message))
 
 
 def _meter_read(device, reading: DeviceReading, values: dict[str, int], flagged: bool, at, result) -> MeterRead:
@@ -163,15 +232,57 @@ def _meter_read(device, reading: DeviceReading, values: dict[str, int], flagged:
     )  # fmt: skip
 
 
-def meter_flags(previous: tuple[dict, datetime] | None, values: dict[str, int], oids: dict[str, str], at: datetime):
-    """Resets and implausible jumps of `values` (read at `at`; kind -> OID in `oids`) against the last good
-    read's (values, read_at)."""
-    if previous is None:
-        return []
-    previous_values, previous_at = previous
-    before = [Meter(kind, value, oids.get(kind, "")) for kind, value in previous_values.items()]
-    now = [Meter(kind, value, oids.get(kind, "")) for kind, value in values.items()]
-    return validate_read(before, now, (at - previous_at).total_seconds(), None)
+def read_pair(read: MeterRead | None) -> tuple[dict, datetime] | None:
+    return None if read is None else (read.values, read.read_at)
+
+
+def _meters(values: dict[str, int], oids: dict[str, str]) -> list[Meter]:
+    return [Meter(kind, value, oids.get(kind, "")) for kind, value in values.items()]
+
+
+def _late_read_doubted(flag: Flag, values: dict[str, int]) -> Flag:
+    value, later = values[flag.meter_kind], flag.current
+    message = (
+        f"{flag.meter_kind} counter of a read taken before a later one reads {value:,} against the later "
+        f"{later:,}: it does not fit between its neighbours."
+    )
+    return replace(
+        flag,
+        kind="out_of_order",
+        on_following=False,
+        proposed_offset=None,
+        previous=later,
+        current=value,
+        message=message,
+    )
+
+
+def meter_flags(
+    previous: tuple[dict, datetime] | None,
+    values: dict[str, int],
+    oids: dict[str, str],
+    at: datetime,
+    *,
+    speed: tuple[int | None, str] = (None, ""),
+    following: tuple[dict, datetime] | None = None,
+) -> list[Flag]:
+    """Resets and implausible jumps of `values` (read at `at`; kind -> OID in `oids`) against the read before
+    it and, for a read that arrives after a later one, the read after it, each given as (values, read_at); at
+    the device's rated `speed` (pages a minute, its source) when known."""
+    flags = []
+    if previous is not None:
+        elapsed = (at - previous[1]).total_seconds()
+        flags += validate_read(_meters(previous[0], oids), _meters(values, oids), elapsed, *speed)
+    if following is not None:
+        elapsed = (following[1] - at).total_seconds()
+        doubtful = {f.meter_kind for f in flags if f.kind == "jump"}
+        for flag in validate_before(_meters(values, oids), _meters(following[0], oids), elapsed, *speed):
+            # Only a late read that fits the read before it shows that the read after it was a reset; one with
+            # nothing before it to vouch for it, or that fits neither neighbour, is the wrong one.
+            if flag.on_following and (previous is None or flag.meter_kind in doubtful):
+                flag = _late_read_doubted(flag, values)
+            flags.append(flag)
+    return flags
 
 
 # --- supplies --------------------------------------------------------------------------------------------------
@@ -303,47 +414,21 @@ def _set_state(device: Device, reading: DeviceReading, sections: frozenset[str])
         device.problems = [{"code": p.code, "message": p.message, "oid": p.oid} for p in reading.problems][:50]
 
 
-# --- dealer decisions on flagged reads -------------------------------------------------------------------------
+# --- held reads --------------------------------------------------------------------------------------------------
+
+EPISODE_KINDS = ("reset", "jump")  # an out-of-order read holds only itself
 
 
-@transaction.atomic
-def flag_accept(*, flag: MeterFlag, by: str) -> MeterFlag:
-    """Accepts the proposed offset: the flagged read and later ones count on from the previous value."""
-    offset = flag.proposed_offset or 0
-    MeterOffset.objects.create(device=flag.device, meter_kind=flag.meter_kind, offset=offset, since=flag.read.read_at,
-                               flag=flag)  # fmt: skip
-    for read in flag.device.reads.filter(read_at__gte=flag.read.read_at):
-        _shift(read, flag.meter_kind, offset)
-    _resolve(flag, "accepted", by, timezone.now())
-    _refresh_latest(flag.device)
-    rollups_rebuild(flag.device)
-    return flag
-
-
-@transaction.atomic
-def flag_dismiss(*, flag: MeterFlag, by: str) -> MeterFlag:
-    """The read is right as it is (e.g. a counter really was replaced and billing restarts)."""
-    _resolve(flag, "dismissed", by, timezone.now())
-    _refresh_latest(flag.device)
-    rollups_rebuild(flag.device)
-    return flag
-
-
-def _shift(read: MeterRead, kind: str, offset: int) -> None:
-    if kind in read.values:
-        read.values[kind] += offset
-        read.total, read.mono, read.color = (read.values.get(k) for k in ("total", "mono", "color"))
-        read.save(update_fields=["values", "total", "mono", "color"])
-
-
-def _resolve(flag: MeterFlag, state: str, by: str, now) -> None:
-    flag.state, flag.resolved_by, flag.resolved_at = state, by, now
-    flag.save(update_fields=["state", "resolved_by", "resolved_at"])
-    if not flag.read.flags.filter(state="open").exists():
-        MeterRead.objects.filter(pk=flag.read_id).update(is_flagged=False)
-
-
-def _refresh_latest(device: Device) -> None:
+def reads_release(device: Device) -> None:
+    """Holds exactly the reads that must wait: those with an open flag of their own, and every read from the
+    earliest open episode (reset or jump) on; releases the others and sets the device's latest figures from its
+    newest good read."""
+    open_flags = device.flags.filter(state=FlagState.OPEN)
+    episode = open_flags.filter(kind__in=EPISODE_KINDS).select_related("read").order_by("read__read_at").first()
+    held = Q(pk__in=open_flags.values("read_id"))
+    if episode is not None:
+        held |= Q(read_at__gte=episode.read.read_at)
+    device.reads.update(is_flagged=Case(When(held, then=Value(True)), default=Value(False)))
     latest = device.reads.filter(is_flagged=False).order_by("-read_at").first()
     if latest is not None:
         device.latest_total, device.latest_mono, device.latest_color = latest.total, latest.mono, latest.color

@@ -22,6 +22,7 @@ STATE_FIELDS = [
     "hops",
     "profile",
     "profiles_version",
+    "mapping",
     "counters",
     "meters",
     "values",
@@ -42,8 +43,11 @@ class SteadyStates:
         self.head_at = {state.device_id: state.head_at for state in states}
         self.rebuilt: dict[int, SteadyState] = {}
 
-    def interpreted(self, device: Device, index: VarbindIndex, reading: DeviceReading, at: datetime) -> None:
-        """After a full interpretation of the device's read at `at`: the state later reads advance from."""
+    def interpreted(
+        self, device: Device, index: VarbindIndex, reading: DeviceReading, at: datetime, *, mapping: str = ""
+    ) -> None:
+        """After a full interpretation of the device's read at `at` (under the meter mapping `mapping`, its
+        meters.interpret.mapping.mapping_version): the state later reads advance from."""
         head_at = self.head_at.get(device.pk)
         if not self.enabled or (head_at is not None and head_at > at):
             return  # an older read arriving late (or re-interpreted): the newer state stands
@@ -52,7 +56,7 @@ class SteadyStates:
             device=device, head=self.result_id, head_at=at, hops=0, profile=reading.profile,
             profiles_version=profiles_version(), counters=counter_types(index, profile_named(reading.profile)),
             meters=[[m.kind, m.oid, m.rule] for m in reading.counters], values=[m.value for m in reading.counters],
-            mono_only=reading.mono_only, sources=meter_sources(reading),
+            mono_only=reading.mono_only, sources=meter_sources(reading), mapping=mapping,
             supply_levels=supply_levels(reading),
         )  # fmt: skip
 

@@ -8,7 +8,9 @@ but counters moved, so every open alert is still reported); the monthly rollups 
 
 An entry this cannot take is handed back to be interpreted in full: the device has no state, the entry is
 not based on the device's last read, anything but valid counters moved, the device is stale or its last
-read failed, its profile or the profiles changed since, or MAX_HOPS reads were advanced in a row.
+read failed, its profile or the profiles changed since, its model's meter mapping is not the one the state was
+built under (meters.interpret.mapping.mapping_version, computed here in SQL), or MAX_HOPS reads were advanced in
+a row.
 """
 
 import json
@@ -24,7 +26,8 @@ from agents.services.deltas import is_delta
 from meters.choices import Lifecycle
 from meters.interpret.billing import billing_values
 from meters.interpret.steady import advanced_values, profiles_version
-from meters.services.reads import adjusted_values, flags_store, meter_flags
+from meters.models import Device
+from meters.services.reads import adjusted_values, device_speed, flags_store, meter_flags
 from meters.services.rollups import rollups_fold
 from meters.services.steady import MAX_HOPS
 from portal.lib.ids import is_uuid
@@ -32,7 +35,9 @@ from portal.lib.ids import is_uuid
 _STATES_SQL = """
 SELECT coalesce(json_agg(json_build_array(
     d.public_id, d.id, s.head, s.counters, s.meters, s.values, s.mono_only, p.values,
-    extract(epoch FROM p.read_at),
+    extract(epoch FROM p.read_at), d.profile, d.model,
+    EXISTS (SELECT 1 FROM meters_meterflag f JOIN meters_meterread fr ON fr.id = f.read_id
+            WHERE f.device_id = d.id AND f.state = 'open' AND f.kind IN ('reset', 'jump') AND fr.read_at <= %(at)s),
     (SELECT json_object_agg(o.meter_kind, o.total) FROM (
         SELECT meter_kind, sum("offset") AS total FROM meters_meteroffset
         WHERE device_id = d.id AND since <= %(at)s GROUP BY meter_kind) o)
@@ -41,13 +46,18 @@ FROM meters_device d
 JOIN meters_steadystate s ON s.device_id = d.id
 LEFT JOIN LATERAL (
     SELECT r.values, r.read_at FROM meters_meterread r
-    WHERE r.device_id = d.id AND r.read_at < %(at)s AND NOT r.is_flagged
+    WHERE r.device_id = d.id AND r.read_at < %(at)s
+      AND NOT EXISTS (SELECT 1 FROM meters_meterflag f WHERE f.read_id = r.id AND f.state = 'open'
+                      AND f.kind IN ('jump', 'out_of_order'))
     ORDER BY r.read_at DESC LIMIT 1
 ) p ON true
 WHERE d.site_id = %(site)s AND d.public_id = ANY(%(ids)s)
   AND d.lifecycle = %(active)s AND NOT d.problems @> '[{"code": "read_failed"}]'
   AND s.profile = coalesce(nullif(d.profile, ''), s.profile) AND s.profiles_version = %(version)s
   AND s.hops < %(max_hops)s AND s.head_at < %(at)s
+  AND s.mapping = (
+      SELECT coalesce(left(md5(string_agg(m.oid || '=' || m.kind, ';' ORDER BY m.oid COLLATE "C")), 16), '')
+      FROM meters_metermapping m WHERE m.manufacturer = d.manufacturer AND m.model = d.model)
 """
 
 # One statement: each part reads the rows `v` as the batch sent them, and none depends on another's writes.
@@ -84,6 +94,9 @@ SELECT id, device_id FROM reads
 """
 
 
+_LOCK_SQL = "SELECT id FROM meters_device WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
+
+
 @dataclass
 class SteadyOutcome:
     reads: int = 0  # meter reads stored
@@ -99,6 +112,8 @@ class _State:
     values: list[int]
     mono_only: bool
     previous: tuple[dict, datetime] | None
+    speed: tuple[int | None, str]  # rated pages a minute and its source (meters.services.reads.device_speed)
+    held: bool  # an episode is open: the read waits with it (meters.services.flags)
     offsets: dict[str, int]
 
 
@@ -140,19 +155,12 @@ def _states(site_id: int, device_ids: list[str], at: datetime) -> dict[str, _Sta
     with connection.cursor() as cursor:
         cursor.execute(_STATES_SQL, params)
         found = json.loads(cursor.fetchone()[0])
-    return {
-        public_id: _State(
-            pk,
-            head,
-            counters,
-            meters,
-            values,
-            mono_only,
-            _previous(previous, epoch),
-            offsets or {},
-        )
-        for public_id, pk, head, counters, meters, values, mono_only, previous, epoch, offsets in found
-    }
+    return {row[0]: _state(*row[1:]) for row in found}
+
+
+def _state(pk, head, counters, meters, values, mono_only, previous, epoch, profile, model, held, offsets) -> _State:
+    speed = device_speed(Device(profile=profile, model=model))
+    return _State(pk, head, counters, meters, values, mono_only, _previous(previous, epoch), speed, held, offsets or {})
 
 
 def _previous(values: dict | None, epoch: float | None) -> tuple[dict, datetime] | None:
@@ -175,13 +183,20 @@ def _advanced_row(state: _State, entry: dict, at: datetime) -> tuple[dict, list]
     billed, sources = billing_values(rows, oids, mono_only=state.mono_only)
     # No values for a device that counts nothing we can name: it is seen and read, no meter read is stored.
     values = adjusted_values(billed.items(), state.offsets)
-    flags = (
-        meter_flags(state.previous, values, {kind: s["oids"][0] for kind, s in sources.items()}, at) if values else []
-    )
-    total, mono, color = values.get("total"), values.get("mono"), values.get("color")
-    row = {"device": state.device, "total": total, "mono": mono, "color": color,
-           "flagged": bool(flags), "values": values or None, "meter_values": now, "sources": sources,
-           "counted": bool(values) and not flags}  # fmt: skip
+    oids_by_kind = {kind: source["oids"][0] for kind, source in sources.items()}
+    flags = meter_flags(state.previous, values, oids_by_kind, at, speed=state.speed) if values else []
+    flagged = bool(flags) or (bool(values) and state.held)
+    row = {
+        "device": state.device,
+        "total": values.get("total"),
+        "mono": values.get("mono"),
+        "color": values.get("color"),
+        "flagged": flagged,
+        "values": values or None,
+        "meter_values": now,
+        "sources": sources,
+        "counted": bool(values) and not flagged,
+    }
     return row, flags
 
 
@@ -190,6 +205,8 @@ def _write(rows: list[dict], flagged: dict[int, list], result: DirectiveResult, 
     params = {"rows": json.dumps(rows, separators=(",", ":")), "result": result.pk, "at": at,
               "head": result.public_id}  # fmt: skip
     with connection.cursor() as cursor:
+        # The devices' rows in id order first, as the full path locks them: two ingests never deadlock.
+        cursor.execute(_LOCK_SQL, [sorted(row["device"] for row in rows)])
         cursor.execute(_WRITE_SQL, params)
         stored = {device: read for read, device in cursor.fetchall()}
     flags_store([(device, stored[device], flags) for device, flags in flagged.items() if device in stored])

@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince, timeuntil
 
 from meters import charts
+from meters.choices import RULE_ENTERED
 from meters.interpret.types import METER_LABELS, RULE_TEXTS, STATED_RULES
 
 register = template.Library()
@@ -73,9 +74,15 @@ def _meter_row(kind: str, pages: int, source) -> dict:
         "kind": kind,
         "label": METER_LABELS.get(kind, kind.replace("_", " ").capitalize()),
         "pages": pages,
-        "derived": rule not in STATED_RULES,
-        "source": f"{RULE_TEXTS.get(rule, rule)}: {', '.join(source.get('oids', []))}",
+        "derived": rule not in STATED_RULES and rule != RULE_ENTERED,  # typed in from the panel, not worked out
+        "source": _source_text(rule, source),
     }
+
+
+def _source_text(rule: str, source: dict) -> str:
+    if rule == RULE_ENTERED:
+        return f"entered by the customer ({source.get('entered_by') or 'no name given'}) from the device's panel"
+    return f"{RULE_TEXTS.get(rule, rule)}: {', '.join(source.get('oids', []))}"
 
 
 @register.filter

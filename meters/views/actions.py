@@ -6,7 +6,7 @@ from django.views.generic import View
 
 from meters.models import Device, MeterFlag
 from meters.services.devices import device_set_monitored
-from meters.services.reads import flag_accept, flag_dismiss
+from meters.services.flags import FlagAlreadyDecided, flag_accept, flag_dismiss
 from portal.lib.views import EditorRequiredMixin, PublicIdObjectMixin
 
 
@@ -25,12 +25,19 @@ class FlagDecisionView(EditorRequiredMixin, PublicIdObjectMixin, View):
 
     def post(self, request, public_id):
         flag = self.get_object()
-        if flag.state != "open":
-            messages.info(request, "That flagged read was already decided.")
-        elif request.POST.get("decision") == "accept":
-            flag_accept(flag=flag, by=request.user.email)
-            messages.success(request, f"Offset accepted: {flag.meter_kind} counts on from {flag.previous:,}.")
-        else:
-            flag_dismiss(flag=flag, by=request.user.email)
-            messages.success(request, f"Flag dismissed: the {flag.meter_kind} read stands as {flag.current:,}.")
+        try:
+            if request.POST.get("decision") == "accept":
+                flag_accept(flag=flag, by=request.user.email)
+                messages.success(request, _accepted(flag))
+            else:
+                flag_dismiss(flag=flag, by=request.user.email)
+                messages.success(request, f"Flag dismissed: the {flag.meter_kind} read stands as {flag.current:,}.")
+        except FlagAlreadyDecided as decided:  # a double click, or a colleague was first
+            messages.info(request, str(decided))
         return redirect("device-detail", public_id=flag.device.public_id)
+
+
+def _accepted(flag: MeterFlag) -> str:
+    if flag.kind == "reset":
+        return f"Offset accepted: {flag.meter_kind} counts on from {flag.previous:,}, with the pages since added."
+    return f"Accepted: the {flag.meter_kind} read of {flag.current:,} is real."

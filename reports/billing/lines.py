@@ -72,6 +72,7 @@ class Period:
 class Read:
     at: datetime
     values: Mapping[str, object]
+    entered_by: str | None = None  # typed in by the customer from the device's panel (their name; "" if none)
 
     def count(self, kind: str) -> int | None:
         """The page count the read states for `kind`; None when it states none (unknown, never 0)."""
@@ -145,7 +146,7 @@ def line_values(device: BillingDevice, columns: list[Column]) -> list[object]:
 
 def line(device: BillingDevice) -> dict[str, object]:
     tz = zone(device.time_zone)
-    start, end = choose_start(device, tz), choose_end(device, tz)
+    start, end = said_entered(choose_start(device, tz)), said_entered(choose_end(device, tz))
     values: dict[str, object] = {
         "customer": device.customer,
         "customer_account": device.customer_account,
@@ -204,6 +205,15 @@ def choose_end(device: BillingDevice, tz: tzinfo) -> Chosen:
         gap = device.end_at - read.at
         return Chosen(read, f"no read in the period: last read {_at(read, tz)}, {span(gap)} before the end")
     return Chosen(None, "no read")
+
+
+def said_entered(chosen: Chosen) -> Chosen:
+    """A read the customer typed in from the device's panel (through a meter-reading link) says so in its note."""
+    read = chosen.read
+    if read is None or read.entered_by is None:
+        return chosen
+    said = f"entered by the customer ({read.entered_by})" if read.entered_by else "entered by the customer"
+    return Chosen(read, f"{chosen.note}; {said}" if chosen.note else said)
 
 
 def meter_values(start: Read | None, end: Read | None) -> dict[str, int | None]:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from django.db import connection
 
 from agents.models import Customer, Site
-from meters.choices import FlagState, Lifecycle
+from meters.choices import RULE_ENTERED, FlagState, Lifecycle
 from meters.models import Device, MeterFlag, MeterRead
 from reports.billing.lines import MAX_FLAG_DETAILS, BillingDevice, OpenFlag, Period, Read
 from reports.excel.values import zone
@@ -48,32 +48,40 @@ scope AS (
 chosen AS (
     SELECT x.id, x.start_at, x.end_at, bs.read_at AS bs_at, bs.values AS bs_values, be.read_at AS be_at,
            be.values AS be_values, fi.read_at AS fi_at, fi.values AS fi_values, ae.read_at AS ae_at,
-           ae.values AS ae_values
+           ae.values AS ae_values, bs.entered_by AS bs_entered_by, fi.entered_by AS fi_entered_by,
+           be.entered_by AS be_entered_by, ae.entered_by AS ae_entered_by
     FROM scope x
     LEFT JOIN LATERAL (
-        SELECT r.read_at, r.values FROM {read} r
+        SELECT r.read_at, r.values, {entered_by} FROM {read} r
         WHERE r.device_id = x.id AND NOT r.is_flagged AND r.read_at <= x.start_at
         ORDER BY r.read_at DESC LIMIT 1
     ) bs ON true
     LEFT JOIN LATERAL (
-        SELECT r.read_at, r.values FROM {read} r
+        SELECT r.read_at, r.values, {entered_by} FROM {read} r
         WHERE r.device_id = x.id AND NOT r.is_flagged AND r.read_at <= x.end_at
         ORDER BY r.read_at DESC LIMIT 1
     ) be ON true
     LEFT JOIN LATERAL (
-        SELECT r.read_at, r.values FROM {read} r
+        SELECT r.read_at, r.values, {entered_by} FROM {read} r
         WHERE bs.read_at IS NULL AND r.device_id = x.id AND NOT r.is_flagged
           AND r.read_at > x.start_at AND r.read_at <= x.end_at
         ORDER BY r.read_at LIMIT 1
     ) fi ON true
     LEFT JOIN LATERAL (
-        SELECT r.read_at, r.values FROM {read} r
+        SELECT r.read_at, r.values, {entered_by} FROM {read} r
         WHERE (be.read_at IS NULL OR be.read_at <= x.start_at) AND r.device_id = x.id AND NOT r.is_flagged
           AND r.read_at > x.end_at
         ORDER BY r.read_at LIMIT 1
     ) ae ON true
 )
 """
+
+# Who typed a read in from the device's panel (a meter-reading link; meters.services.manual_reads), as they gave
+# their name; NULL for a read its agent took. An entered read always states a total.
+ENTERED_BY = (
+    "CASE WHEN r.sources->'total'->>'rule' = %(entered)s"
+    " THEN coalesce(r.sources->'total'->>'entered_by', '') END AS entered_by"
+)
 
 STATED_KINDS = """
 SELECT DISTINCT e.key
@@ -93,6 +101,7 @@ DEVICES = """
 SELECT d.public_id, c.name, c.account_number, s.name, s.time_zone, d.manufacturer, d.model, d.serial, d.mac,
        host(d.ip), d.location, d.lifecycle, d.first_seen_at, t.start_at, t.end_at,
        t.bs_at, t.bs_values, t.fi_at, t.fi_values, t.be_at, t.be_values, t.ae_at, t.ae_values,
+       t.bs_entered_by, t.fi_entered_by, t.be_entered_by, t.ae_entered_by,
        (SELECT count(*) FROM ({open_flags}) n),
        (SELECT json_agg(json_build_array(l.kind, l.meter_kind, l.previous, l.current, extract(epoch FROM l.read_at))
                         ORDER BY l.read_at)
@@ -138,10 +147,13 @@ def _statement(select: str, *, period: Period, customer: Customer | None) -> tup
         "open": FlagState.OPEN.value,
         "max_flags": MAX_FLAG_DETAILS,
         "customer": customer.pk if customer is not None else None,
+        "entered": RULE_ENTERED,
     }
     customer_filter = "AND s.customer_id = %(customer)s" if customer is not None else ""
     open_flags = OPEN_FLAGS.format(**TABLES)
-    sql = (CHOSEN + select).format(customer_filter=customer_filter, open_flags=open_flags, **TABLES)
+    sql = (CHOSEN + select).format(
+        customer_filter=customer_filter, open_flags=open_flags, entered_by=ENTERED_BY, **TABLES
+    )
     return sql, params
 
 
@@ -169,6 +181,10 @@ ROW_FIELDS = (
     "be_values",
     "ae_at",
     "ae_values",
+    "bs_entered_by",
+    "fi_entered_by",
+    "be_entered_by",
+    "ae_entered_by",
     "flag_count",
     "flags",
 )
@@ -192,20 +208,20 @@ def _device(row: tuple) -> BillingDevice:
         first_seen_at=r["first_seen_at"],
         start_at=r["start_at"],
         end_at=r["end_at"],
-        before_start=_read(r["bs_at"], r["bs_values"]),
-        first_in=_read(r["fi_at"], r["fi_values"]),
-        before_end=_read(r["be_at"], r["be_values"]),
-        after_end=_read(r["ae_at"], r["ae_values"]),
+        before_start=_read(r["bs_at"], r["bs_values"], r["bs_entered_by"]),
+        first_in=_read(r["fi_at"], r["fi_values"], r["fi_entered_by"]),
+        before_end=_read(r["be_at"], r["be_values"], r["be_entered_by"]),
+        after_end=_read(r["ae_at"], r["ae_values"], r["ae_entered_by"]),
         flag_count=r["flag_count"],
         flags=tuple(_flag(item) for item in _json(r["flags"]) or ()),
     )
 
 
-def _read(at: datetime | None, values: object) -> Read | None:
+def _read(at: datetime | None, values: object, entered_by: str | None = None) -> Read | None:
     if at is None:
         return None
     document = _json(values)
-    return Read(at=at, values=document if isinstance(document, dict) else {})
+    return Read(at=at, values=document if isinstance(document, dict) else {}, entered_by=entered_by)
 
 
 def _flag(item: list) -> OpenFlag:

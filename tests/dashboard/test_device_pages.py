@@ -64,7 +64,7 @@ def test_a_reset_is_flagged_on_the_device_page_and_the_offset_can_be_accepted(ac
     assert response.status_code == 302
     flag.refresh_from_db()
     device.refresh_from_db()
-    assert flag.state == "accepted" and device.latest_total == 50_000
+    assert flag.state == "accepted" and device.latest_total == 50_120
     assert "Accept offset" not in client.get(f"/devices/{device.public_id}/").content.decode()
 
 

@@ -60,5 +60,9 @@ def test_flag_accept_through_the_api(acme):
     accepted = client.post(f"/api/v1/meter-flags/{flag['id']}/accept/").json()
     assert accepted["state"] == "accepted" and accepted["resolved_by"] == "tech@acme.example"
     device.refresh_from_db()
-    assert device.latest_total == 10_000
+    assert device.latest_total == 10_010  # the 10 pages since the reset are billed too
     assert MeterFlag.objects.get(public_id=flag["id"]).state == "accepted"
+    again = client.post(f"/api/v1/meter-flags/{flag['id']}/dismiss/")  # a second decision: told, nothing changes
+    assert again.status_code == 409 and "already accepted" in again.json()["detail"]
+    device.refresh_from_db()
+    assert device.latest_total == 10_010

@@ -31,7 +31,8 @@ def test_first_read_has_nothing_to_compare() -> None:
 def test_counter_going_backwards_is_a_reset_with_a_proposed_offset() -> None:
     (flag,) = validate_read([total(271_871), Meter("mono", 5, MONO)], [total(120), Meter("mono", 9, MONO)], HOUR, 30)
     assert (flag.kind, flag.meter_kind, flag.oid) == ("reset", "total", TOTAL)
-    assert flag.proposed_offset == 271_871 - 120
+    # The counter restarted from 0: the pages before it carry on, and the 120 since are counted on top.
+    assert flag.proposed_offset == 271_871
     assert (flag.previous, flag.current) == (271_871, 120)
 
 

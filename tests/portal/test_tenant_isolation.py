@@ -4,6 +4,7 @@ import gzip
 import json
 import re
 import uuid
+from types import SimpleNamespace
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -11,6 +12,7 @@ from django_tenants.utils import tenant_context
 
 from agents.services.directives import directive_request
 from agents.services.keys import license_key_generate
+from meters.services.reading_requests import reading_request_create
 from portal.accounts.services import api_token_create
 from reports.models import ReportSchedule
 from reports.services.runs import report_run_request
@@ -41,10 +43,12 @@ def acme_objects(acme):
     read(agent, device, "konica_c250i", at=hours_ago(1), edit=set_value(LIFE_COUNT, 5))
     schedule = schedule_save(schedule=ReportSchedule(customer=agent.site.customer))
     run = report_run_request(customer=agent.site.customer, requested_by="test")
+    reading_request, reading_token = reading_request_create(device=device, recipients=["it@a.example"], by="test")
     return {"agent": agent, "site": agent.site, "customer": agent.site.customer, "key": key, "user": acme.admin,
             "schedule": schedule, "report": run,
             "directive": directive, "agent_token": agent_token, "device": device,
-            "flag": device.flags.get()}  # fmt: skip
+            "flag": device.flags.get(), "reading_request": reading_request,
+            "reading_link": SimpleNamespace(public_id=reading_token)}  # fmt: skip
 
 
 def object_for(route: str, name: str, objects) -> object | None:
@@ -59,6 +63,8 @@ def object_for(route: str, name: str, objects) -> object | None:
         ("customer", "customer"),
         ("site", "site"),
         ("key", "key"),
+        ("reading-link", "reading_link"),  # the customer's emailed link: its token
+        ("reading", "reading_request"),
     )
     words += ("agent", "agent"), ("user", "user")
     for word, obj in words:

@@ -11,10 +11,11 @@ def device(serial: str, start: dict, now: dict, flags: list[str] | None = None) 
 
 
 def test_pages_of_a_printer_that_states_only_a_total_are_unsplit_never_mono() -> None:
+    # LISTS states a split of 90 of its 100 pages: the 10 list pages are unsplit too.
     summary = summarize([
         device("SPLIT", {"total": 1_000, "mono": 700, "color": 300}, {"total": 1_500, "mono": 1_100, "color": 400}),
         device("TOTAL", {"total": 5_000}, {"total": 5_600}),
-        device("LISTS", {"total": 100, "mono": 60, "color": 30}, {"total": 200, "mono": 130, "color": 50}),  # 10 list pages
+        device("LISTS", {"total": 100, "mono": 60, "color": 30}, {"total": 200, "mono": 130, "color": 50}),
     ])  # fmt: skip
     assert summary.pages == {"mono": 470, "color": 120, "unsplit": 610, "total": 1_200}
     assert summary.pages["total"] == summary.pages["mono"] + summary.pages["color"] + summary.pages["unsplit"]
