@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from agents.models import Agent
 from agents.services.deltas import is_delta, whole_varbinds
-from meters.choices import Lifecycle
+from meters.choices import SUPPLY_LOW_PREFIX, TONER_CODES, Lifecycle
 from meters.interpret import interpret
 from meters.interpret.billing import RULE_PART
 from meters.interpret.mapping import mapping_applied, shared_oids
@@ -257,7 +257,17 @@ def device_latest_read(*, device: Device) -> MeterRead | None:
 
 
 def device_alerts(*, device: Device, limit: int = 30) -> list[Alert]:
-    return list(device.alerts.order_by("cleared_at", "-first_seen_at")[:limit])
+    """The device's alerts, open first. A toner low by its measured level says it once: the alert table's and
+    the error bits' generic "toner low" beside it are left out while it is open."""
+    alerts = list(device.alerts.order_by("cleared_at", "-first_seen_at")[:limit])
+    measured = any(a.code.startswith(SUPPLY_LOW_PREFIX) and a.cleared_at is None for a in alerts)
+    return [a for a in alerts if not (measured and a.cleared_at is None and _generic_toner(a))]
+
+
+def _generic_toner(alert: Alert) -> bool:
+    text = alert.description.lower()
+    said_in_words = alert.source == "alert_table" and "low" in text and ("toner" in text or "cartridge" in text)
+    return alert.code in TONER_CODES or said_in_words
 
 
 def device_flags(*, device: Device, limit: int = 20) -> list[MeterFlag]:

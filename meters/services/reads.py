@@ -15,7 +15,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
 
-from meters.choices import EventKind, FlagState, Lifecycle
+from meters.choices import SUPPLY_LOW_PREFIX, EventKind, FlagState, Lifecycle
 from meters.interpret import DeviceReading, Flag, Meter, validate_read
 from meters.interpret.billing import meter_source
 from meters.interpret.plan import SECTIONS_READ
@@ -29,7 +29,6 @@ from portal.lib.bulk import bulk_insert_rows, bulk_update_rows
 # considers: what runs out with printing. Drums, developers and waste boxes are service parts with alerts of
 # their own.
 LEVEL_KINDS = {"toner", "ink"}
-SUPPLY_LOW_PREFIX = "supply_low:"
 DEVICE_FIELDS = ["last_read_at", "last_seen_at", "lifecycle", "latest_total", "latest_mono", "latest_color",
                  "lowest_supply_percent", "status_text", "problems", "serial", "identity_key", "hostname",
                  "location", "contact", "firmware"]  # fmt: skip

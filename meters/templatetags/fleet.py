@@ -107,3 +107,17 @@ def fleet_panel(context, *, customer=None, site=None) -> dict:
     scope = f"site={site.public_id}" if site is not None else f"customer={customer.public_id}"
     return {"devices": devices, "scope": scope, "show_site": site is None, "user": context.get("user"),
             "truncated": len(devices) >= selectors.SITE_DEVICES_LIMIT}  # fmt: skip
+
+
+# What a dealer reads for a supply that gives no percentage (the Printer-MIB's -1/-2/-3, or no capacity).
+LEVEL_WORDS = {
+    "some_remaining": "some left (no level given)",
+    "capacity_unknown": "level unknown (no capacity given)",
+    "unknown": "level unknown",
+    "other": "level not given",
+}
+
+
+@register.filter
+def level_words(state: str | None) -> str:
+    return LEVEL_WORDS.get(state or "", "level unknown")

@@ -4,13 +4,11 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from meters.choices import SUPPLY_LOW_PREFIX, TONER_CODES
 from meters.models import Alert, Device
-from meters.services.reads import SUPPLY_LOW_PREFIX
 from reports.choices import EmailKind
 from reports.services.emails import email_queue, render_email
 
-TONER_CODES = {"low_toner", "no_toner", "toner_low", "toner_empty", "ink_low", "ink_empty", "waste_almost_full",
-               "waste_full"}  # fmt: skip
 SERVICE_CODES = {"service_requested", "overdue_preventive_maintenance"}
 
 
