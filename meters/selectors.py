@@ -143,6 +143,11 @@ def volume_rows(*, now: datetime | None = None, fresh: bool = False) -> list[tup
     return rows
 
 
+def customer_volume_rows(*, customer_id: str, now: datetime | None = None) -> list[tuple]:
+    """volume_rows for one customer (by public id), from the same per-dealer cache."""
+    return [row for row in volume_rows(now=now) if row[0] == str(customer_id)]
+
+
 def volume_by_month(rows: list[tuple], *, now: datetime | None = None) -> list[MonthVolume]:
     """One bar per month, empty months included, oldest first."""
     now = now or timezone.now()

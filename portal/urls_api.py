@@ -12,11 +12,13 @@ router.register("customers", agent_views.CustomerViewSet, basename="customer")
 router.register("sites", agent_views.SiteViewSet, basename="site")
 router.register("license-keys", agent_views.LicenseKeyViewSet, basename="license-key")
 router.register("agents", agent_views.AgentViewSet, basename="agent")
+router.register("directives", agent_views.DirectiveViewSet, basename="directive")
 router.register("devices", meter_views.DeviceViewSet, basename="device")
 router.register("meter-flags", meter_views.MeterFlagViewSet, basename="meter-flag")
 
 urlpatterns = [
     *router.urls,
     path("meter-mappings/", meter_mappings.MeterMappingView.as_view(), name="meter-mappings"),
+    path("", include("meters.api.urls")),
     path("", include("reports.api.urls")),
 ]

@@ -1,6 +1,7 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from agents.models import Agent, Customer, LicenseKey, Site
+from agents.models import Agent, Customer, Directive, DirectiveResult, LicenseKey, Site
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -65,3 +66,28 @@ class AgentSerializer(serializers.ModelSerializer):
             "outbox_dropped", "networks", "last_error", "revoked_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+
+class DirectiveResultSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DirectiveResult
+        fields = ["status", "error", "received_at"]
+        read_only_fields = fields
+
+
+class DirectiveSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    site = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+    result = serializers.SerializerMethodField(
+        help_text="The agent's latest answer and how its interpretation went; null until the agent answers."
+    )
+
+    class Meta:
+        model = Directive
+        fields = ["id", "site", "kind", "status", "requested_by", "created_at", "leased_at", "completed_at", "result"]
+        read_only_fields = fields
+
+    @extend_schema_field(DirectiveResultSummarySerializer(allow_null=True))
+    def get_result(self, directive):
+        result = next(iter(directive.results.all()), None)  # prefetched, newest first
+        return DirectiveResultSummarySerializer(result).data if result else None

@@ -1,13 +1,16 @@
 """Dealer API v1: for dealers who integrate Meterbridge with their ERP. Per-user tokens, role-checked."""
 
-from drf_spectacular.utils import extend_schema
+from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from agents.api import serializers as s
-from agents.models import Agent, Customer, LicenseKey, Site
+from agents.choices import DirectiveKind, DirectiveStatus
+from agents.models import Agent, Customer, Directive, DirectiveResult, LicenseKey, Site
 from agents.services import customers as svc
 from agents.services.enrolment import agent_revoke
 from agents.services.keys import license_key_generate, license_key_revoke
@@ -109,3 +112,40 @@ class AgentViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def revoke(self, request, public_id=None):
         return Response(s.AgentSerializer(agent_revoke(agent=self.get_object())).data)
+
+
+def _choice_param(params, name: str, choices) -> str | None:
+    value = params.get(name) or None
+    if value is not None and value not in choices.values:
+        raise ValidationError({name: f"'{value}' is not one of {', '.join(choices.values)}."})
+    return value
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("site", OpenApiTypes.UUID, description="One site's directives."),
+            OpenApiParameter("kind", str, enum=DirectiveKind.values),
+            OpenApiParameter("status", str, enum=DirectiveStatus.values),
+        ]
+    )
+)
+class DirectiveViewSet(viewsets.ReadOnlyModelViewSet):
+    """Work asked of sites' agents (discovery, meter read, status scan), newest first: a scan asked for through
+    the API is done when its directive's status is `done` (or `failed`, with the result's error)."""
+
+    serializer_class = s.DirectiveSerializer
+    lookup_field = "public_id"
+
+    def get_queryset(self):
+        params = self.request.query_params
+        queryset = Directive.objects.select_related("site").prefetch_related(
+            Prefetch("results", queryset=DirectiveResult.objects.defer("payload").order_by("-received_at"))
+        )
+        if site := uuid_param(params, "site"):
+            queryset = queryset.filter(site__public_id=site)
+        if kind := _choice_param(params, "kind", DirectiveKind):
+            queryset = queryset.filter(kind=kind)
+        if status := _choice_param(params, "status", DirectiveStatus):
+            queryset = queryset.filter(status=status)
+        return queryset.order_by("-created_at", "-pk")

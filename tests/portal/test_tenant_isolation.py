@@ -65,6 +65,7 @@ def object_for(route: str, name: str, objects) -> object | None:
         ("key", "key"),
         ("reading-link", "reading_link"),  # the customer's emailed link: its token
         ("reading", "reading_request"),
+        ("directive", "directive"),
     )
     words += ("agent", "agent"), ("user", "user")
     for word, obj in words:
