@@ -84,7 +84,7 @@ class MeterRead(models.Model):
     mono = models.BigIntegerField(null=True, blank=True)
     color = models.BigIntegerField(null=True, blank=True)
     values = models.JSONField(default=dict)  # billing meter kind -> pages (meters.interpret.types.BILLING_KINDS)
-    sources = models.JSONField(default=dict)  # kind -> {"rule", "oids"} (meters.interpret.billing)
+    sources = models.JSONField(default=dict)  # kind -> {"rule", "oids", "label"} (meters.interpret.billing)
     supply_levels = models.JSONField(default=dict)  # supply key -> percent, for days-to-empty forecasts
     is_flagged = models.BooleanField(default=False)
 
@@ -229,6 +229,7 @@ class SteadyState(models.Model):
     meters = models.JSONField(default=list)
     values = models.JSONField(default=list)  # each counter's value, in the order of `meters`: advanced every read
     mono_only = models.BooleanField(default=False)  # the device's own word, which the billing rules use
+    sources = models.JSONField(default=dict)  # kind -> its source, as the meter reads advanced from here record it
     supply_levels = models.JSONField(default=dict)
 
     def __str__(self) -> str:

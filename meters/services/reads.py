@@ -62,7 +62,7 @@ def readings_record(
 
 
 def meter_sources(reading: DeviceReading) -> dict[str, dict]:
-    """Billing meter kind -> where it came from (its rule and OIDs), kept with each meter read."""
+    """Billing meter kind -> where it came from (rule, OIDs, the device's label), kept with each meter read."""
     return {m.kind: meter_source(m) for m in reading.meters if m.kind != "unclassified"}
 
 

@@ -13,7 +13,7 @@ from meters.interpret.profiles import profile_named
 from meters.interpret.steady import counter_types, profiles_version
 from meters.interpret.varbinds import VarbindIndex
 from meters.models import Device, SteadyState
-from meters.services.reads import supply_levels
+from meters.services.reads import meter_sources, supply_levels
 
 MAX_HOPS = 20
 STATE_FIELDS = [
@@ -27,6 +27,7 @@ STATE_FIELDS = [
     "meters",
     "values",
     "mono_only",
+    "sources",
     "supply_levels",
 ]
 
@@ -55,7 +56,7 @@ class SteadyStates:
             device=device, head=self.result_id, head_at=at, hops=0, profile=reading.profile,
             profiles_version=profiles_version(), counters=counter_types(index, profile_named(reading.profile)),
             meters=[[m.kind, m.oid, m.rule] for m in reading.counters], values=[m.value for m in reading.counters],
-            mono_only=reading.mono_only, mapping=mapping,
+            mono_only=reading.mono_only, sources=meter_sources(reading), mapping=mapping,
             supply_levels=supply_levels(reading),
         )  # fmt: skip
 
