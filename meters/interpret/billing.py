@@ -135,6 +135,21 @@ def billing_values(
     return values, {d.kind: {"rule": d.rule, "oids": list(derived_oids(d, oids))} for d in found}
 
 
+def billing_advanced(
+    rows: Sequence[Row], before: Sequence[Row], oids: Sequence[str], *, mono_only: bool
+) -> tuple[dict[str, int], dict[str, str], dict[str, dict[str, object]] | None]:
+    """billing_values for a read advanced from `before` (the same counters' previous values): (kind -> value,
+    kind -> its first OID, kind -> source or None when the rules made the meters the same way as before, so
+    that the previous sources stand and need not be written again)."""
+    found = [d for d in derive(rows, mono_only=mono_only) if d.kind != "unclassified"]
+    values = {d.kind: d.value for d in found}
+    first = {d.kind: derived_oids(d, oids)[0] for d in found}
+    was = [(d.kind, d.rule, d.inputs) for d in derive(before, mono_only=mono_only) if d.kind != "unclassified"]
+    if was == [(d.kind, d.rule, d.inputs) for d in found]:
+        return values, first, None
+    return values, first, {d.kind: {"rule": d.rule, "oids": list(derived_oids(d, oids))} for d in found}
+
+
 def compose(counters: list[Meter], *, mono_only: bool) -> list[Meter]:
     """The billing meters of a read from the counters it stated (parts of summed meters included)."""
     rows = [(m.kind, m.rule, m.value) for m in counters]

@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from agents.models import DirectiveResult
 from agents.services.deltas import is_delta
 from meters.choices import Lifecycle
-from meters.interpret.billing import billing_values
+from meters.interpret.billing import billing_advanced
 from meters.interpret.steady import advanced_values, profiles_version
 from meters.models import Device
 from meters.services.reads import adjusted_values, device_speed, flags_store, meter_flags
@@ -69,7 +69,8 @@ WITH v AS MATERIALIZED (
 ), reads AS (
     INSERT INTO meters_meterread (device_id, result_id, read_at, total, mono, color, "values", sources,
                                   supply_levels, is_flagged)
-    SELECT v.device, %(result)s, %(at)s, v.total, v.mono, v.color, v."values", v.sources, s.supply_levels, v.flagged
+    SELECT v.device, %(result)s, %(at)s, v.total, v.mono, v.color, v."values", coalesce(v.sources, s.sources),
+           s.supply_levels, v.flagged
     FROM v JOIN meters_steadystate s ON s.device_id = v.device WHERE v."values" IS NOT NULL
     ON CONFLICT (device_id, read_at) DO NOTHING
     RETURNING id, device_id, is_flagged
@@ -84,7 +85,8 @@ WITH v AS MATERIALIZED (
             THEN v.color ELSE d.latest_color END
     FROM v WHERE d.id = v.device
 ), states AS (
-    UPDATE meters_steadystate s SET head = %(head)s, head_at = %(at)s, hops = s.hops + 1, values = v.meter_values
+    UPDATE meters_steadystate s SET head = %(head)s, head_at = %(at)s, hops = s.hops + 1, values = v.meter_values,
+        sources = coalesce(v.sources, s.sources)
     FROM v WHERE s.device_id = v.device
 ), alerts AS (
     UPDATE meters_alert a SET last_seen_at = greatest(a.last_seen_at, %(at)s)
@@ -180,11 +182,13 @@ def _advanced_row(state: _State, entry: dict, at: datetime) -> tuple[dict, list]
     if now is None:
         return None
     rows = [(kind, rule, value) for (kind, _oid, rule), value in zip(state.meters, now, strict=True)]
-    billed, sources = billing_values(rows, oids, mono_only=state.mono_only)
+    before = [(kind, rule, value) for (kind, _oid, rule), value in zip(state.meters, state.values, strict=True)]
+    # Sources are sent only when the billing rules made the meters differently from the state's read (a split
+    # that held no longer does): otherwise the state's stand, and are copied in SQL.
+    billed, first_oids, sources = billing_advanced(rows, before, oids, mono_only=state.mono_only)
     # No values for a device that counts nothing we can name: it is seen and read, no meter read is stored.
     values = adjusted_values(billed.items(), state.offsets)
-    oids_by_kind = {kind: source["oids"][0] for kind, source in sources.items()}
-    flags = meter_flags(state.previous, values, oids_by_kind, at, speed=state.speed) if values else []
+    flags = meter_flags(state.previous, values, first_oids, at, speed=state.speed) if values else []
     flagged = bool(flags) or (bool(values) and state.held)
     row = {
         "device": state.device,
