@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import printer_mib as mib
 from .types import (
@@ -66,44 +67,61 @@ def is_mono_only(index: VarbindIndex) -> bool:
 
 def derive(rows: Sequence[Row], *, mono_only: bool) -> list[Derived]:
     """The meters of a read, in billing order: stated and summed first, then what the rules derive."""
-    found = _stated(rows)
-    by_kind = {d.kind: d for d in found if d.kind != "unclassified"}
-    _functions(by_kind)
+    plan = _plan(tuple((kind, rule) for kind, rule, _value in rows))
+    values = [value for _kind, _rule, value in rows]
+    by_kind = {kind: Derived(kind, rule, _sum(values, inputs), inputs) for kind, rule, inputs in plan.stated}
+    if plan.candidates and "total" in by_kind:
+        _functions(by_kind, plan.candidates, values)
     if mono_only:
         _mono_only(by_kind)
     ordered = sorted(by_kind.values(), key=lambda d: _ORDER.get(d.kind, len(_ORDER)))
-    return ordered + [d for d in found if d.kind == "unclassified"]
+    return ordered + [Derived("unclassified", RULE_STATED, values[i], (i,)) for i in plan.unclassified]
 
 
-def _stated(rows: Sequence[Row]) -> list[Derived]:
+@dataclass(frozen=True)
+class _Plan:
+    """What the rules make of a read's counters, worked out once per layout of (kind, rule) rows: which rows
+    each stated or summed meter adds up, and which rows mono and colour would sum from the functions."""
+
+    stated: tuple[tuple[str, str, tuple[int, ...]], ...]
+    candidates: tuple[tuple[str, tuple[int, ...]], ...]
+    unclassified: tuple[int, ...]
+
+
+@lru_cache(maxsize=4096)
+def _plan(layout: tuple[tuple[str, str], ...]) -> _Plan:
     """One meter per kind: its first row wins, and the parts of a summed meter add up into one."""
-    found: dict[str, Derived] = {}
+    found: dict[str, tuple[str, tuple[int, ...]]] = {}
     unclassified = []
-    for position, (kind, rule, value) in enumerate(rows):
+    for position, (kind, rule) in enumerate(layout):
         if kind == "unclassified":
-            unclassified.append(Derived(kind, RULE_STATED, value, (position,)))
+            unclassified.append(position)
             continue
         current = found.get(kind)
         if current is None:
-            found[kind] = Derived(kind, RULE_SUM if rule == RULE_PART else rule, value, (position,))
-        elif rule == RULE_PART and current.rule == RULE_SUM:
-            found[kind] = Derived(kind, RULE_SUM, current.value + value, (*current.inputs, position))
-    return [*found.values(), *unclassified]
-
-
-def _functions(by_kind: dict[str, Derived]) -> None:
-    """Mono and colour as sums of the function meters, kept only if they add up to the device's total."""
-    total = by_kind.get("total")
-    derived = {}
+            found[kind] = (RULE_SUM if rule == RULE_PART else rule, (position,))
+        elif rule == RULE_PART and current[0] == RULE_SUM:
+            found[kind] = (RULE_SUM, (*current[1], position))
+    candidates = []
     for kind, parts in FUNCTION_PARTS.items():
-        present = [by_kind[part] for part in parts if part in by_kind]
-        if kind not in by_kind and present:
-            inputs = tuple(i for d in present for i in d.inputs)
-            derived[kind] = Derived(kind, RULE_FUNCTIONS, sum(d.value for d in present), inputs)
-    if not derived or total is None:
-        return
+        inputs = tuple(i for part in parts if part in found for i in found[part][1])
+        if kind not in found and inputs:
+            candidates.append((kind, inputs))
+    stated = tuple((kind, rule, inputs) for kind, (rule, inputs) in found.items())
+    return _Plan(stated, tuple(candidates), tuple(unclassified))
+
+
+def _sum(values: list[int], inputs: tuple[int, ...]) -> int:
+    return values[inputs[0]] if len(inputs) == 1 else sum(values[i] for i in inputs)
+
+
+def _functions(
+    by_kind: dict[str, Derived], candidates: tuple[tuple[str, tuple[int, ...]], ...], values: list[int]
+) -> None:
+    """Mono and colour as sums of the function meters, kept only if they add up to the device's total."""
+    derived = {kind: Derived(kind, RULE_FUNCTIONS, _sum(values, inputs), inputs) for kind, inputs in candidates}
     mono, color = derived.get("mono") or by_kind.get("mono"), derived.get("color") or by_kind.get("color")
-    if mono is not None and color is not None and _adds_up(mono.value + color.value, total.value):
+    if mono is not None and color is not None and _adds_up(mono.value + color.value, by_kind["total"].value):
         by_kind.update(derived)
 
 
