@@ -149,7 +149,9 @@ def upload_and_interpret(dealer, site, token, plans, round_no: int, deltas) -> t
 
         directive = directive_request(site=site, kind="read", params={"devices": []})
         directives_lease(agent=Agent.objects.get(site=site))
-    devices = [{"device_id": device_id, "ok": True, "varbinds": advanced(varbinds, 100 * round_no)}
+    # Rounds are seconds apart: 10 pages a round is what any printer can print in the minute the jump check
+    # allows at least; more would be held as implausible jumps (at the devices' rated speeds), not ingested.
+    devices = [{"device_id": device_id, "ok": True, "varbinds": advanced(varbinds, 10 * round_no)}
                for device_id, varbinds in plans.items()]  # fmt: skip
     full = {"kind": "read", "devices": devices}
     sent = deltas.encode("read", full)

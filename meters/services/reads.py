@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
+from functools import lru_cache
 
 from django.db import connection, transaction
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
@@ -151,8 +152,13 @@ def held_devices(devices: list[Device], at: datetime) -> set[int]:
 
 def device_speed(device: Device) -> tuple[int | None, str]:
     """The device's rated pages a minute and where that comes from (its profile's model numbering)."""
+    return rated_speed(device.profile, device.model)
+
+
+@lru_cache(maxsize=4096)
+def rated_speed(profile: str, model: str) -> tuple[int | None, str]:
     try:
-        return profile_named(device.profile).rated_speed(device.model)
+        return profile_named(profile).rated_speed(model)
     except KeyError:
         return None, ""
 

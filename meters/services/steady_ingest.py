@@ -26,8 +26,7 @@ from agents.services.deltas import is_delta
 from meters.choices import Lifecycle
 from meters.interpret.billing import billing_advanced
 from meters.interpret.steady import advanced_values, profiles_version
-from meters.models import Device
-from meters.services.reads import adjusted_values, device_speed, flags_store, meter_flags
+from meters.services.reads import adjusted_values, flags_store, meter_flags, rated_speed
 from meters.services.rollups import rollups_fold
 from meters.services.steady import MAX_HOPS
 from portal.lib.ids import is_uuid
@@ -161,7 +160,7 @@ def _states(site_id: int, device_ids: list[str], at: datetime) -> dict[str, _Sta
 
 
 def _state(pk, head, counters, meters, values, mono_only, previous, epoch, profile, model, held, offsets) -> _State:
-    speed = device_speed(Device(profile=profile, model=model))
+    speed = rated_speed(profile, model)
     return _State(pk, head, counters, meters, values, mono_only, _previous(previous, epoch), speed, held, offsets or {})
 
 
