@@ -161,11 +161,26 @@ def billing_advanced(
     that the previous sources stand and need not be written again)."""
     found = [d for d in derive(rows, mono_only=mono_only) if d.kind != "unclassified"]
     values = {d.kind: d.value for d in found}
-    first = {d.kind: derived_oids(d, oids)[0] for d in found}
-    was = [(d.kind, d.rule, d.inputs) for d in derive(before, mono_only=mono_only) if d.kind != "unclassified"]
-    if was == [(d.kind, d.rule, d.inputs) for d in found]:
+    first = {d.kind: oids[d.inputs[0]] if d.inputs else mib.PRT_MARKER_PROCESS_COLORANTS for d in found}
+    if _split_holds(rows) == _split_holds(before):  # the only rule whose outcome depends on the values
         return values, first, None
     return values, first, {d.kind: {"rule": d.rule, "oids": list(derived_oids(d, oids))} for d in found}
+
+
+def _split_holds(rows: Sequence[Row]) -> bool | None:
+    """Whether mono and colour from the functions add up to the total (None: the layout has no such split)."""
+    plan = _plan(tuple((kind, rule) for kind, rule, _value in rows))
+    if not plan.candidates:
+        return None
+    values = [value for _kind, _rule, value in rows]
+    by_kind = {kind: _sum(values, inputs) for kind, _rule, inputs in plan.stated}
+    split = {**by_kind, **{kind: _sum(values, inputs) for kind, inputs in plan.candidates}}
+    return (
+        "total" in by_kind
+        and "mono" in split
+        and "color" in split
+        and _adds_up(split["mono"] + split["color"], by_kind["total"])
+    )
 
 
 def compose(counters: list[Meter], *, mono_only: bool) -> list[Meter]:

@@ -21,7 +21,7 @@ from meters.interpret import DeviceReading, Flag, Meter, validate_read
 from meters.interpret.billing import meter_source
 from meters.interpret.plan import SECTIONS_READ
 from meters.interpret.profiles import profile_named
-from meters.interpret.validate import validate_before
+from meters.interpret.validate import page_ceiling, validate_before
 from meters.models import Alert, Device, DeviceEvent, MeterFlag, MeterOffset, MeterRead, Supply
 from meters.services.rollups import rollups_add, rollups_rebuild
 from portal.lib.bulk import bulk_insert_rows, bulk_update_rows
@@ -262,6 +262,17 @@ def _late_read_doubted(flag: Flag, values: dict[str, int]) -> Flag:
     )
 
 
+def _plausible(previous: tuple[dict, datetime], values: dict[str, int], at: datetime, ppm: int | None) -> bool:
+    """Every counter moved forward by no more than the device can print since the previous read: nothing to flag
+    (the common case, checked without building the meters validate_read compares)."""
+    before, elapsed = previous[0], (at - previous[1]).total_seconds()
+    pages, scans = page_ceiling("total", elapsed, ppm), page_ceiling("scan", elapsed, ppm)
+    return all(
+        before.get(kind, value) <= value <= before.get(kind, value) + (scans if kind == "scan" else pages)
+        for kind, value in values.items()
+    )
+
+
 def meter_flags(
     previous: tuple[dict, datetime] | None,
     values: dict[str, int],
@@ -275,7 +286,7 @@ def meter_flags(
     it and, for a read that arrives after a later one, the read after it, each given as (values, read_at); at
     the device's rated `speed` (pages a minute, its source) when known."""
     flags = []
-    if previous is not None:
+    if previous is not None and not _plausible(previous, values, at, speed[0]):
         elapsed = (at - previous[1]).total_seconds()
         flags += validate_read(_meters(previous[0], oids), _meters(values, oids), elapsed, *speed)
     if following is not None:
