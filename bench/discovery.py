@@ -205,6 +205,7 @@ def main() -> int:
             wire.close()
             fleet.stop()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    results["met"] = verdicts(results)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
     return 0
@@ -235,6 +236,17 @@ def collect(fleet: SimFleet, wire: WireCounter, workdir: Path) -> dict[str, Any]
         "zipapp_mb": zipapp_size(workdir),
         "targets": TARGETS,
     }  # fmt: skip
+
+
+def verdicts(results: dict) -> dict[str, bool]:
+    """Each target beside whether this run met it."""
+    targets, sweep = results["targets"], results["sweep"]["agent"]
+    return {
+        "sweep_s": sweep["seconds"] <= targets["sweep_s"],
+        "sweep_bytes": sweep.get("ip_bytes", 0) <= targets["sweep_bytes"],
+        "idle_rss_mb": results["idle"]["idle_rss_mb"] <= targets["idle_rss_mb"],
+        "zipapp_mb": results["zipapp_mb"] <= targets["zipapp_mb"],
+    }
 
 
 def _cpus() -> int:

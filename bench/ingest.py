@@ -261,9 +261,23 @@ def report(rounds: list[tuple[float, int, float]], rows: int, copy_seconds: floa
         "target_bytes_steady_state": 100,
         "machine": f"{os.cpu_count()} cores",
     }  # fmt: skip
+    result["met"] = verdicts(result)
     out = ROOT / "bench" / "results" / "ingest.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
+
+
+def verdicts(result: dict) -> dict[str, bool]:
+    """Each target beside whether this run met it."""
+    return {
+        "ratio_ingest_to_copy >= target_ratio": result["ratio_ingest_to_copy"] >= result["target_ratio"],
+        "first_read_bytes_per_device_alone <= target_bytes_first_read": (
+            result["first_read_bytes_per_device_alone"] <= result["target_bytes_first_read"]
+        ),
+        "steady_state_bytes_per_device_alone <= target_bytes_steady_state": (
+            result["steady_state_bytes_per_device_alone"] <= result["target_bytes_steady_state"]
+        ),
+    }
 
 
 if __name__ == "__main__":
