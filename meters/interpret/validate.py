@@ -41,52 +41,52 @@ def _wrapped(previous: int, current: int, ceiling: int) -> bool:
     return previous < COUNTER32 and COUNTER32 - previous + current <= ceiling
 
 
-def _wrap(meter: Meter, previous: int) -> Flag:
+def _flag(
+    kind: str,
+    meter: Meter,
+    previous: int,
+    message: str,
+    *,
+    proposed_offset: int | None = None,
+    ceiling: int | None = None,
+) -> Flag:
     return Flag(
-        kind="reset",
+        kind=kind,
         meter_kind=meter.kind,
         oid=meter.oid,
         previous=previous,
         current=meter.value,
-        proposed_offset=COUNTER32,
-        message=(
-            f"{meter.kind} counter went from {previous:,} to {meter.value:,}: its 32-bit counter wrapped. Accepting "
-            f"adds {COUNTER32:,} to this read and the later ones, so billing carries on where it was."
-        ),
+        message=message,
+        proposed_offset=proposed_offset,
+        ceiling=ceiling,
     )
+
+
+def _wrap(meter: Meter, previous: int) -> Flag:
+    message = (
+        f"{meter.kind} counter went from {previous:,} to {meter.value:,}: its 32-bit counter wrapped. Accepting "
+        f"adds {COUNTER32:,} to this read and the later ones, so billing carries on where it was."
+    )
+    return _flag("reset", meter, previous, message, proposed_offset=COUNTER32)
 
 
 def _reset(meter: Meter, previous: int) -> Flag:
     # A reset counter starts again from 0: the pages before it carry on, and the pages since it are the new
     # count itself. So the offset is the count before the reset, and no page printed since is lost.
-    return Flag(
-        kind="reset",
-        meter_kind=meter.kind,
-        oid=meter.oid,
-        previous=previous,
-        current=meter.value,
-        proposed_offset=previous,
-        message=(
-            f"{meter.kind} counter went back from {previous:,} to {meter.value:,}: reset or board swap? "
-            f"Accepting adds {previous:,} to this read and the later ones, so billing carries on from {previous:,} "
-            f"with the {meter.value:,} pages counted since."
-        ),
+    message = (
+        f"{meter.kind} counter went back from {previous:,} to {meter.value:,}: reset or board swap? "
+        f"Accepting adds {previous:,} to this read and the later ones, so billing carries on from {previous:,} "
+        f"with the {meter.value:,} pages counted since."
     )
+    return _flag("reset", meter, previous, message, proposed_offset=previous)
 
 
 def _jump(meter: Meter, previous: int, ceiling: int, speed: str) -> Flag:
-    return Flag(
-        kind="jump",
-        meter_kind=meter.kind,
-        oid=meter.oid,
-        previous=previous,
-        current=meter.value,
-        ceiling=ceiling,
-        message=(
-            f"{meter.kind} counter rose by {meter.value - previous:,}, "
-            f"more than the {ceiling:,} pages possible since the last read ({speed})."
-        ),
+    message = (
+        f"{meter.kind} counter rose by {meter.value - previous:,}, "
+        f"more than the {ceiling:,} pages possible since the last read ({speed})."
     )
+    return _flag("jump", meter, previous, message, ceiling=ceiling)
 
 
 def _speed_text(max_pages_per_minute: int | None, source: str) -> str:
@@ -152,15 +152,8 @@ def validate_before(
 
 
 def _out_of_order(meter: Meter, later: int, ceiling: int) -> Flag:
-    return Flag(
-        kind="out_of_order",
-        meter_kind=meter.kind,
-        oid=meter.oid,
-        previous=later,
-        current=meter.value,
-        ceiling=ceiling,
-        message=(
-            f"{meter.kind} counter of a read taken before a later one reads {meter.value:,} against the later "
-            f"{later:,}: it does not fit between its neighbours."
-        ),
+    message = (
+        f"{meter.kind} counter of a read taken before a later one reads {meter.value:,} against the later "
+        f"{later:,}: it does not fit between its neighbours."
     )
+    return _flag("out_of_order", meter, later, message, ceiling=ceiling)
