@@ -47,11 +47,14 @@ class RegisterResponseSerializer(serializers.Serializer):
     license_key = serializers.CharField()
 
 
+MAX_COUNT = 2**31 - 1  # the columns are PositiveIntegerField
+
+
 class HeartbeatRequestSerializer(serializers.Serializer):
     agent_version = serializers.CharField(max_length=32, required=False, allow_blank=True)
     hostname = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    outbox_depth = serializers.IntegerField(min_value=0, required=False, default=0)
-    outbox_dropped = serializers.IntegerField(min_value=0, required=False, default=0)
+    outbox_depth = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, required=False, default=0)
+    outbox_dropped = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, required=False, default=0)
     networks = serializers.ListField(child=serializers.CharField(max_length=64), required=False, default=list)
     last_error = serializers.CharField(required=False, allow_blank=True, allow_null=True)
 

@@ -4,10 +4,10 @@ The secret itself is checked later, inside the dealer's schema (authentication.p
 this middleware only picks the schema, so a forged prefix reaches nothing but a 401.
 """
 
-import json
-
 from django.db import connection
+from rest_framework.exceptions import ParseError
 
+from agents.agent_api.parsers import parse_json
 from portal.dealers.selectors import dealer_by_code
 from portal.lib.credentials import parse_credential
 
@@ -41,12 +41,13 @@ def _code_from_header(request) -> str | None:
 def _code_from_enrol_body(request) -> str | None:
     if request.method != "POST" or not request.path.rstrip("/").endswith(("/enroll", "/register")):
         return None
-    if int(request.META.get("CONTENT_LENGTH") or 0) > _MAX_ENROL_BODY:
+    length = str(request.META.get("CONTENT_LENGTH") or "0")
+    if not length.isdigit() or int(length) > _MAX_ENROL_BODY:  # not a length, or too long: the view answers
         return None
     try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return None
+        body = parse_json(request.body)
+    except ParseError:
+        return None  # the view's parser answers 400 with the reason
     if not isinstance(body, dict):
         return None
     parsed = parse_credential(str(body.get("license_key", "")))
