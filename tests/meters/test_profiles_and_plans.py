@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -151,15 +150,3 @@ def test_every_profile_is_well_formed_data() -> None:
 def test_interpreter_imports_without_django() -> None:
     code = "import sys, meters.interpret; assert not [m for m in sys.modules if m.startswith('django')]"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO_ROOT)
-
-
-def test_interpreting_a_thousand_reads_takes_under_two_seconds(snmprec_dir: Path) -> None:
-    reads = [
-        read_with_plan(load_recording(n, snmprec_dir), *plan_for_profile(identify(load_recording(n, snmprec_dir))))
-        for n in FULL_RECORDINGS
-    ]
-    batch = (reads * (1000 // len(reads) + 1))[:1000]
-    started = time.perf_counter()
-    for varbinds in batch:
-        interpret(varbinds)
-    assert time.perf_counter() - started < 2.0
