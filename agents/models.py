@@ -158,11 +158,20 @@ class Agent(models.Model):
     version = models.CharField(max_length=32, blank=True)
     token_prefix = models.CharField(max_length=16, unique=True)
     token_hash = models.CharField(max_length=64)
+    token_issued_at = models.DateTimeField(null=True, blank=True)
+    # Rotation: the portal asks for a new token; the old one keeps working until previous_token_expires_at.
+    token_rotation_requested_at = models.DateTimeField(null=True, blank=True)
+    previous_token_prefix = models.CharField(max_length=16, blank=True, db_index=True)
+    previous_token_hash = models.CharField(max_length=64, blank=True)
+    previous_token_expires_at = models.DateTimeField(null=True, blank=True)
     enrolled_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
     last_ip = models.GenericIPAddressField(null=True, blank=True)
     outbox_depth = models.PositiveIntegerField(default=0)
     outbox_dropped = models.PositiveIntegerField(default=0)
+    # Uploads the portal kept refusing, set aside by the agent so the rest of its outbox moves on.
+    outbox_set_aside = models.PositiveIntegerField(default=0)
+    outbox_set_aside_detail = models.JSONField(default=list, blank=True)
     networks = models.JSONField(default=list, blank=True)
     last_error = models.TextField(blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -220,11 +229,17 @@ class DirectiveResult(models.Model):
     payload = models.JSONField()
     payload_bytes = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=16, choices=ResultStatus.choices, default=ResultStatus.RECEIVED)
+    # At-least-once interpretation: every queueing and every try is counted; the sweep re-queues the stuck.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     interpreted_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    body_sha256 = models.CharField(max_length=64, blank=True)  # a reused Idempotency-Key must carry the same body
 
     class Meta:
         ordering = ["-received_at"]
+        indexes = [models.Index(fields=["status", "queued_at"], name="result_status_queued")]
         constraints = [
             models.UniqueConstraint(fields=["agent", "idempotency_key"], name="result_idempotency_per_agent")
         ]

@@ -3,6 +3,8 @@ where operators can change them in the admin (beat reads them from there)."""
 
 SCHEDULES = {
     # Agents that vanish mid-directive: their work goes back to the queue for the next poll.
+    # Results acknowledged but not interpreted (broker down, worker killed): queued again until interpreted.
+    "sweep-stuck-results": {"task": "meters.tasks.sweep_stuck_results", "every_seconds": 120},
     "requeue-expired-leases": {"task": "agents.tasks.requeue_expired_leases", "every_seconds": 60},
     # Discovery (Mon/Thu afternoon), meter reads (3x a day) and status scans, each in the site's own time zone.
     "site-directives": {"task": "meters.tasks.dispatch_due_directives", "every_seconds": 300},

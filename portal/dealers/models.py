@@ -51,6 +51,8 @@ class Dealer(TenantMixin):
     # Alerts: who hears about them, and when toner counts as low.
     notification_emails = ArrayField(models.EmailField(), default=list, blank=True)
     toner_alert_percent = models.PositiveSmallIntegerField(default=15)
+    # License keys and archiving are admin work unless the dealer lets technicians do them too.
+    technicians_manage_keys = models.BooleanField(default=False)
 
     auto_create_schema = True
     auto_drop_schema = False
