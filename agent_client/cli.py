@@ -1,9 +1,10 @@
-"""`meterbridge-agent`: enroll, run, scan, status. Config and clients are built here, never at import."""
+"""`meterbridge-agent`: enroll, run, scan, status, outbox. Config and clients are built here, never at import."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import getpass
 import json
 import logging
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--once", action="store_true", help="one heartbeat + poll + run + post cycle, then exit")
     run.set_defaults(func=cmd_run)
     sub.add_parser("status", help="portal, last contact, last results, outbox depth").set_defaults(func=cmd_status)
+    _outbox_parser(sub)
     from agent_client.scan import add_scan_parser  # the SNMP stack loads only for scan
 
     add_scan_parser(sub)
@@ -63,6 +65,17 @@ def _enroll_parser(sub: Any) -> None:
     enroll.add_argument("--ca-bundle", default="", help="PEM file of CAs to trust for the portal")
     enroll.add_argument("--proxy", default="", help="http://user:pass@proxy:3128 (default: HTTPS_PROXY)")
     enroll.set_defaults(func=cmd_enroll)
+
+
+def _outbox_parser(sub: Any) -> None:
+    outbox = sub.add_parser("outbox", help="results the portal kept refusing, set aside")
+    actions = outbox.add_subparsers(required=True, metavar="ACTION")
+    actions.add_parser("set-aside", help="list them (directive, status, reason, when)").set_defaults(
+        func=cmd_outbox_list
+    )
+    actions.add_parser("retry-set-aside", help="queue them again for the next upload").set_defaults(
+        func=cmd_outbox_retry
+    )
 
 
 def config_path(args: argparse.Namespace) -> Path:
@@ -104,7 +117,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     path = config_path(args)
     cfg = config_mod.load(path)
-    client = PortalClient(cfg.portal_url, cfg.token, cfg.ca_bundle, cfg.proxy)
+    save_token = functools.partial(config_mod.save_token, path)  # a rotated token lands in this config file
+    client = PortalClient(cfg.portal_url, cfg.token, cfg.ca_bundle, cfg.proxy, save_token=save_token)
     outbox = Outbox(cfg.outbox_file(path), cfg.outbox_max_bytes)
     try:
         asyncio.run(run_service(Agent(client, outbox, cfg.poll_interval), once=args.once))
@@ -113,15 +127,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_status(args: argparse.Namespace) -> int:
+def open_outbox(args: argparse.Namespace) -> tuple[config_mod.AgentConfig, Outbox]:
     path = config_path(args)
     cfg = config_mod.load(path)
-    outbox = Outbox(cfg.outbox_file(path), cfg.outbox_max_bytes)
+    return cfg, Outbox(cfg.outbox_file(path), cfg.outbox_max_bytes)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    cfg, outbox = open_outbox(args)
     try:
         status = {"portal": cfg.portal_url, "agent_id": cfg.agent_id, "dealer": cfg.dealer, "site": cfg.site,
                   "last_contact": outbox.get_state("last_contact"), "last_result": outbox.get_state("last_result"),
                   "last_error": outbox.get_state("last_error"), "outbox_depth": outbox.depth(),
-                  "outbox_dropped": outbox.dropped()}  # fmt: skip
+                  "outbox_dropped": outbox.dropped(), "outbox_set_aside": outbox.set_aside_count()}  # fmt: skip
     finally:
         outbox.close()
     print(json.dumps(status, indent=2) if getattr(args, "json", False) else _status_text(status))
@@ -132,3 +150,28 @@ def _status_text(status: dict[str, Any]) -> str:
     return "\n".join(
         f"{key.replace('_', ' '):<15} {'-' if value in (None, '') else value}" for key, value in status.items()
     )
+
+
+def cmd_outbox_list(args: argparse.Namespace) -> int:
+    _cfg, outbox = open_outbox(args)
+    try:
+        entries = outbox.set_aside_detail(limit=1000)
+    finally:
+        outbox.close()
+    for entry in entries:
+        print(
+            f"{entry['at']}  {entry['kind']:<8} {entry['directive_id']:<36}  HTTP {entry['status']}  {entry['reason']}"
+        )
+    print(f"{len(entries)} set aside" if entries else "nothing set aside")
+    return 0
+
+
+def cmd_outbox_retry(args: argparse.Namespace) -> int:
+    """The portal was fixed (or the result was): the running service sends them on its next cycle."""
+    _cfg, outbox = open_outbox(args)
+    try:
+        moved = outbox.retry_set_aside()
+    finally:
+        outbox.close()
+    print(f"{moved} set-aside result(s) queued again; the service sends them on its next cycle")
+    return 0

@@ -65,15 +65,38 @@ def _tighten_mode(path: Path) -> None:
 
 
 def save(path: Path, config: AgentConfig) -> None:
-    """Write atomically, created 0600 from the start (never briefly world-readable)."""
+    """Write atomically, created 0600 from the start (never briefly world-readable): the old file or the new one,
+    never half of each, even if the power goes mid-write."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(to_toml(asdict(config)))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(to_toml(asdict(config)))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)  # only left behind when the write failed
+    _sync_dir(path.parent)
+
+
+def _sync_dir(folder: Path) -> None:
+    """The rename itself reaches the disk (POSIX; Windows has no directory handles to sync)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def save_token(path: Path, token: str) -> None:
+    """A new agent token (rotation) into the config at `path`, re-read so nothing else in the file is lost."""
+    config = load(path)
+    config.token = token
+    save(path, config)
 
 
 def to_toml(data: dict[str, Any]) -> str:

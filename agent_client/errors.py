@@ -57,4 +57,11 @@ class PortalError(AgentError):
 
 
 class PortalUnavailable(AgentError):
-    """The portal or the network is away (connection error, timeout, 5xx): retry later with back-off."""
+    """The portal or the network is away (connection error, timeout, 5xx): retry later with back-off.
+
+    `status` is the HTTP status when the portal answered (5xx, 408, 429), 0 when it could not be reached: a 5xx
+    to one upload while the heartbeat went through may be that upload's fault (see service.flush)."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status

@@ -2,33 +2,49 @@
 
 TLS is verified (system store, or `ca_bundle`); a proxy comes from the config or HTTP(S)_PROXY, credentials in
 its URL; bodies are gzip JSON. The token never appears in an exception or a log line.
+
+Token rotation: when a heartbeat answer says `rotate_token`, the client takes a new token (`POST /token`) and hands
+it to `save_token` (the config file) *before* using it; if either step fails it keeps the old token, which the
+portal still accepts for its grace period, and is asked again at the next heartbeat.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import logging
+import re
 import ssl
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from agent_client import __version__
-from agent_client.errors import PortalError, PortalUnavailable
+from agent_client.errors import AgentError, PortalError, PortalUnavailable
 
 API = "/agent/v1"
 USER_AGENT = f"meterbridge-agent/{__version__}"
+TOKEN_RE = re.compile(r"^mbt_[a-z0-9-]+_[a-z2-7]{8}_[a-z2-7]{32}$")  # docs/agent-protocol.md, "Host and credentials"
+log = logging.getLogger("meterbridge.agent")
 
 
 class PortalClient:
     def __init__(
-        self, base_url: str, token: str = "", ca_bundle: str = "", proxy: str = "", timeout: float = 30.0
+        self,
+        base_url: str,
+        token: str = "",
+        ca_bundle: str = "",
+        proxy: str = "",
+        timeout: float = 30.0,
+        save_token: Callable[[str], None] | None = None,
     ) -> None:
         if not base_url.startswith(("https://", "http://")):
             raise PortalError(f"the portal URL must start with https:// (got {base_url!r})")
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
+        self.save_token = save_token  # without one (tests, `scan`), the client never swaps: a swap must persist
         self.opener = build_opener(ca_bundle, proxy)
 
     def enroll(self, license_key: str, hostname: str, os_name: str) -> dict[str, Any]:
@@ -39,7 +55,26 @@ class PortalClient:
         return self.call("POST", "/register", payload, auth=False)
 
     def heartbeat(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.call("POST", "/heartbeat", payload)
+        answer = self.call("POST", "/heartbeat", payload)
+        if answer.get("rotate_token") is True:
+            self.take_new_token()
+        return answer
+
+    def take_new_token(self) -> bool:
+        """Swap tokens: saved first, used second, so a crash in between leaves a config that still works."""
+        if self.save_token is None:
+            return False
+        try:
+            token = self.call("POST", "/token", {}).get("token")
+            if not isinstance(token, str) or not TOKEN_RE.match(token):
+                raise PortalError("POST /agent/v1/token: the answer holds no agent token")
+            self.save_token(token)
+        except (AgentError, OSError) as exc:  # the portal, the network or the disk: all retried next poll
+            log.warning("could not take a new agent token (%s); keeping the current one until the next poll", exc)
+            return False
+        self.token = token
+        log.info("took a new agent token; the old one stops working after the portal's grace period")
+        return True
 
     def directives(self) -> dict[str, Any]:
         return self.call("GET", "/directives")
@@ -103,5 +138,5 @@ def _http_error(exc: urllib.error.HTTPError, what: str) -> PortalError | PortalU
         detail = {}
     message = f"{what}: HTTP {exc.code}: {detail.get('detail') or exc.reason}"
     if exc.code >= 500 or exc.code in (408, 429):
-        return PortalUnavailable(message)
+        return PortalUnavailable(message, exc.code)
     return PortalError(message, exc.code, str(detail.get("code", "")))

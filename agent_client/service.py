@@ -1,5 +1,6 @@
 """The service loop: heartbeat, lease directives, run them, store results, flush the outbox; back off while the
-portal is away; stop cleanly on SIGTERM. Asleep on an event between polls, so idle CPU is near zero.
+portal is away, reading meters on the last known schedule meanwhile; stop cleanly on SIGTERM. Asleep on an event
+between polls, so idle CPU is near zero.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ import platform
 import random
 import signal
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from agent_client import __version__
 from agent_client.delta import DeltaEncoder
 from agent_client.discovery import networks
 from agent_client.errors import PortalError, PortalUnavailable
+from agent_client.offline import SELF_SCHEDULED, OfflineReads, grace_for
 from agent_client.outbox import Entry, Outbox
 from agent_client.portal import PortalClient
 from agent_client.timeutil import now_iso
@@ -28,8 +32,10 @@ from agent_client.worker import run_in_subprocess
 log = logging.getLogger("meterbridge.agent")
 BACKOFF_BASE, BACKOFF_MAX = 5.0, 900.0
 MIN_POLL = 5
-# Refusals that retrying cannot fix: the directive is gone (404), someone else holds it (409), bad body (400/413).
-PERMANENT = (400, 404, 409, 413)
+# Answers about the agent or the portal, not about one result: the flush stops and the loop backs off.
+NOT_THE_RESULTS_FAULT = (401, 408, 429)
+MAX_STRIKES = 5  # 5xx answers to one result, in flushes where other results went through, before it is set aside
+UPLOADS_DOWN_AFTER = 3  # 5xx answers with none accepted in a flush: uploads are down, not one result; it stops
 
 Runner = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
@@ -43,6 +49,8 @@ class Agent:
         self.stop = asyncio.Event()
         self.failures = 0
         self.last_error: str | None = None
+        self.offline = OfflineReads(outbox)
+        self.clock: Callable[[], datetime] = functools.partial(datetime.now, UTC)  # when reads are due
 
     async def cycle(self) -> None:
         """One heartbeat + poll + run + post; raises PortalUnavailable when the portal is away."""
@@ -51,6 +59,7 @@ class Agent:
         await self.flush()  # results of an earlier cycle or run go before new work: they are the oldest
         leased = await self._call(self.client.directives)
         self._adopt_interval(leased)
+        self.offline.adopt_schedule(leased.get("read_schedule"))
         for directive in leased.get("directives") or []:
             if self.stop.is_set():
                 return
@@ -62,54 +71,134 @@ class Agent:
         directive_id = str(directive["id"])
         if self.outbox.has_result_for(directive_id):  # re-leased after a crash: the stored result stands
             return
+        if directive.get("kind") == "read":
+            self.offline.remember_read(directive, self.clock())
         result = await self.runner(directive)
         self.outbox.put(directive_id, str(directive.get("kind")), result)
         self.outbox.set_state("last_result", f"{now_iso()} {directive.get('kind')} {directive_id}")
         log.info("directive %s (%s) done, result stored", directive_id, directive.get("kind"))
 
     async def flush(self) -> None:
-        while batch := self.outbox.pending(limit=20):
-            for entry in batch:
-                self.outbox.mark_attempt(entry.idempotency_key)
-                try:
-                    answer = await self._post(entry)
-                except PortalError as exc:
-                    if exc.status not in PERMANENT:
-                        raise
-                    log.warning("result for directive %s refused for good: %s", entry.directive_id, exc)
-                    self.outbox.drop(entry.idempotency_key)
-                    continue
-                self.deltas.remember(entry.kind, entry.result(), str(answer.get("result_id") or ""))
-                self.outbox.ack(entry.idempotency_key)
+        """Sends every result once, oldest first. One the portal refuses (4xx) is set aside at once, or dropped on a
+        409 (docs/agent-protocol.md); one it answers with 5xx is passed over, and struck when other results went
+        through in the same flush: set aside after MAX_STRIKES. So one poison upload holds back neither the rest
+        nor the next directives. Connection loss, 401, 408 and 429 are not the result's fault: they end the flush
+        and the loop backs off."""
+        tally = FlushTally()
+        for seq in self.outbox.queue():  # results tried before go after the others: a poison one is not first
+            entry = self.outbox.entry(seq)
+            if entry is None:
+                continue
+            await self._flush_one(entry, tally)
+            if tally.uploads_down():
+                log.warning("the portal answers but takes no upload (%s); trying again later", tally.last_error)
+                return
+        self._strike(tally)
+
+    async def _flush_one(self, entry: Entry, tally: FlushTally) -> None:
+        self.outbox.mark_attempt(entry.idempotency_key)
+        try:
+            answer = await self._post(entry)
+        except PortalUnavailable as exc:
+            if exc.status < 500:  # unreachable, 408 or 429
+                raise
+            tally.failed(entry, exc)
+            return
+        except PortalError as exc:
+            if not 400 <= exc.status < 500 or exc.status in NOT_THE_RESULTS_FAULT:
+                raise
+            self._refused(entry, exc)
+            return
+        tally.accepted += 1
+        self.deltas.remember(entry.kind, entry.result(), str(answer.get("result_id") or ""))
+        self.outbox.ack(entry.idempotency_key)
+
+    def _refused(self, entry: Entry, exc: PortalError) -> None:
+        if exc.status == 409:  # answered by another agent or under another key, or cancelled: nothing to keep
+            log.warning("result for directive %s not needed (%s): dropped", entry.directive_id, exc)
+            self.outbox.drop(entry.idempotency_key)
+            return
+        log.warning("result for directive %s refused (%s): set aside", entry.directive_id, exc)
+        self.outbox.set_aside(entry.idempotency_key, exc.status, str(exc))
+
+    def _strike(self, tally: FlushTally) -> None:
+        if not tally.accepted:  # nothing went through: the portal's trouble, not these results'
+            return
+        for entry, exc in tally.failures:
+            self._strike_one(entry, exc.status, str(exc))
+
+    def _strike_one(self, entry: Entry, status: int, reason: str) -> None:
+        strikes = self.outbox.strike(entry.idempotency_key)
+        if strikes >= MAX_STRIKES:
+            log.warning("result for directive %s failed %d times (%s): set aside", entry.directive_id, strikes, reason)
+            self.outbox.set_aside(entry.idempotency_key, status, f"{strikes} times: {reason}")
 
     @functools.cached_property
     def deltas(self) -> DeltaEncoder:
         return DeltaEncoder(self.outbox.db)
 
     async def _post(self, entry: Entry) -> dict[str, Any]:
-        """Sends a read as changes to the last acknowledged one; in full if the portal has lost that base."""
-        full = entry.result()
-        encoded = self.deltas.encode(entry.kind, full)
-        body = entry.body if encoded is full else gzip.compress(json.dumps(encoded, separators=(",", ":")).encode())
+        """Sends a read as changes to the last acknowledged one; in full if the portal has lost that base. A retry
+        sends the first attempt's body again: bases move on as other results are acknowledged, and the portal
+        holds an Idempotency-Key to the body it first came with."""
+        body, full = entry.first_sent, entry.sent == b""
+        if body is None:
+            result = entry.result()
+            encoded = self.deltas.encode(entry.kind, result)
+            full = encoded == result  # no device had a base
+            body = entry.body if full else gzip.compress(json.dumps(encoded, separators=(",", ":")).encode())
+            self.outbox.remember_sent(entry.idempotency_key, body, full)
         try:
-            return await self._call(self.client.post_result, entry.directive_id, entry.idempotency_key, body)
+            return await self._upload(entry, body)
         except PortalError as exc:
-            if exc.code != "base_unknown":
+            if exc.code != "base_unknown" or full:
                 raise
             self.deltas.forget()
-            return await self._call(self.client.post_result, entry.directive_id, entry.idempotency_key, entry.body)
+            self.outbox.remember_sent(entry.idempotency_key, entry.body, full=True)
+            return await self._upload(entry, entry.body)
+
+    async def _upload(self, entry: Entry, body: bytes) -> dict[str, Any]:
+        if entry.directive_id == SELF_SCHEDULED:
+            headers = {"Content-Encoding": "gzip", "Idempotency-Key": entry.idempotency_key}
+            post = functools.partial(self.client.call, "POST", "/reads", raw=body, headers=headers)
+            return await self._call(post)
+        return await self._call(self.client.post_result, entry.directive_id, entry.idempotency_key, body)
 
     async def run_forever(self) -> None:
         while not self.stop.is_set():
-            try:
-                await self.cycle()
-                self.failures, self.last_error = 0, None
-                delay = self.poll_interval * random.uniform(0.9, 1.1)
-            except PortalUnavailable as exc:
-                delay = self._backoff(exc)
-            except PortalError as exc:  # 401 and friends: keep trying slowly, a dealer may fix it in the portal
-                delay = self._backoff(exc)
-            await self.sleep(delay)
+            await self.sleep(await self.step())
+
+    async def step(self) -> float:
+        """One cycle; returns how long to sleep before the next."""
+        try:
+            await self.cycle()
+        except PortalUnavailable as exc:
+            delay = self._backoff(exc)
+            await self.read_offline_if_due()
+            return delay
+        except PortalError as exc:  # 401 and friends: keep trying slowly, a dealer may fix it in the portal
+            return self._backoff(exc)
+        self.failures, self.last_error = 0, None
+        return self.poll_interval * random.uniform(0.9, 1.1)
+
+    async def read_offline_if_due(self) -> None:
+        """The portal is away past a due read: read the last read's devices and queue it as self-scheduled."""
+        started = self.clock()
+        directive = self.offline.due(started, self._last_contact(), grace_for(self.poll_interval))
+        if directive is None or self.stop.is_set():
+            return
+        count = len(directive["params"]["devices"])
+        log.info("portal away past a due read: reading %d devices on the last known schedule", count)
+        result = await self.runner(directive)
+        self.outbox.put(SELF_SCHEDULED, "read", result)
+        self.offline.mark_read(started)
+        self.outbox.set_state("last_result", f"{now_iso()} read {SELF_SCHEDULED}")
+
+    def _last_contact(self) -> datetime | None:
+        try:
+            return datetime.fromisoformat(self.outbox.get_state("last_contact") or "")
+        except ValueError:
+            return None
 
     def _backoff(self, exc: Exception) -> float:
         self.failures += 1
@@ -132,7 +221,8 @@ class Agent:
 
     def _heartbeat_payload(self) -> dict[str, Any]:
         return {"agent_version": __version__, "hostname": platform.node(), "outbox_depth": self.outbox.depth(),
-                "outbox_dropped": self.outbox.dropped(), "networks": networks.local_networks(),
+                "outbox_dropped": self.outbox.dropped(), "outbox_set_aside": self.outbox.set_aside_count(),
+                "outbox_set_aside_detail": self.outbox.set_aside_detail(), "networks": networks.local_networks(),
                 "last_error": self.last_error}  # fmt: skip
 
     def _adopt_interval(self, answer: dict[str, Any]) -> None:
@@ -157,3 +247,19 @@ async def run_service(agent: Agent, once: bool = False) -> None:
         cycle.cancel()
     await asyncio.gather(cycle, return_exceptions=True)
     stopper.cancel()
+
+
+@dataclass
+class FlushTally:
+    """What one flush saw: results accepted, and those answered 5xx (struck only if others went through)."""
+
+    accepted: int = 0
+    failures: list[tuple[Entry, PortalUnavailable]] = field(default_factory=list)
+    last_error: str = ""
+
+    def failed(self, entry: Entry, exc: PortalUnavailable) -> None:
+        self.failures.append((entry, exc))
+        self.last_error = str(exc)
+
+    def uploads_down(self) -> bool:
+        return not self.accepted and len(self.failures) >= UPLOADS_DOWN_AFTER

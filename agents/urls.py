@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agents.views import customers, keys, sites
+from agents.views import customers, keys, results, sites
 
 urlpatterns = [
     path("customers/", customers.CustomerListView.as_view(), name="customer-list"),
@@ -15,6 +15,8 @@ urlpatterns = [
     path("sites/<uuid:public_id>/scan/", sites.SiteScanNowView.as_view(), name="site-scan"),
     path("sites/<uuid:public_id>/keys/", keys.LicenseKeyCreateView.as_view(), name="key-create"),
     path("keys/<uuid:public_id>/revoke/", keys.LicenseKeyRevokeView.as_view(), name="key-revoke"),
+    path("results/<uuid:public_id>/reinterpret/", results.ResultRetryView.as_view(), name="result-retry"),
     path("agents/", keys.AgentListView.as_view(), name="agent-list"),
     path("agents/<uuid:public_id>/revoke/", keys.AgentRevokeView.as_view(), name="agent-revoke"),
+    path("agents/<uuid:public_id>/rotate-token/", keys.AgentTokenRotateView.as_view(), name="agent-rotate-token"),
 ]

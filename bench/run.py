@@ -22,7 +22,16 @@ def main() -> int:
             continue
         print(f"== {name}", flush=True)
         failures += subprocess.run([sys.executable, str(script)], cwd=BENCH.parent).returncode != 0
+    print("== faults (tests/faults)", flush=True)
+    failures += faults() != 0
     return 1 if failures else 0
+
+
+def faults() -> int:
+    """The fault suite, counting per fault what was acknowledged, interpreted, doubled and emailed."""
+    env = {**os.environ, "MB_FAULTS_REPORT": str(BENCH / "results" / "faults.json")}
+    command = [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", "tests/faults"]
+    return subprocess.run(command, cwd=BENCH.parent, env=env).returncode
 
 
 if __name__ == "__main__":

@@ -10,8 +10,12 @@ SCHEDULES = {
     "site-directives": {"task": "meters.tasks.dispatch_due_directives", "every_seconds": 300},
     # Scheduled meter reports (weekly, monthly, after each read window), in the customer's time zone.
     "reports": {"task": "reports.tasks.dispatch_due_reports", "every_seconds": 300},
+    # Report runs and emails whose queueing failed ("Email report now" with the broker down) or whose worker died.
+    "requeue-stuck-reports": {"task": "reports.tasks.requeue_stuck_reports", "every_seconds": 120},
     # Toner and service alert emails: one per new condition, one when it clears.
     "alert-emails": {"task": "reports.tasks.dispatch_alert_emails", "every_seconds": 120},
     # Devices with no read for 7 days go stale (pink in reports); after 42 they leave reports.
     "device-lifecycles": {"task": "meters.tasks.update_device_lifecycles", "every_seconds": 6 * 3600},
+    # Proof for /readyz that beat schedules and a worker runs tasks (portal.health; stale after 3 intervals).
+    "heartbeat": {"task": "portal.tasks.heartbeat", "every_seconds": 60},
 }

@@ -1,5 +1,3 @@
-from django.db import connection
-from django.http import JsonResponse
 from django.views.generic import TemplateView
 
 from agents.models import Customer, Site
@@ -29,9 +27,3 @@ class HomeView(DealerPageMixin, TemplateView):
 
 class CentralHomeView(TemplateView):
     template_name = "portal/central_home.html"
-
-
-def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "schema": connection.schema_name})

@@ -4,24 +4,27 @@ from celery import shared_task
 
 from portal.lib.tenants import for_each_tenant
 from reports.models import ReportRun
-from reports.services.emails import email_send
-from reports.services.notifications import alerts_notify, new_devices_notify
-from reports.services.runs import report_run_execute
+from reports.services.emails import email_send, emails_requeue_stuck
+from reports.services.notifications import alerts_notify, new_devices_catch_up, new_devices_notify
+from reports.services.runs import report_run_email_settled, report_run_execute, report_runs_requeue_stuck
 from reports.services.schedules import schedules_dispatch_due
 
 
 @shared_task(name="reports.tasks.run_report")
 def run_report(run_id: str) -> str:
-    run = report_run_execute(run=ReportRun.objects.select_related("customer", "site").get(public_id=run_id))
+    run = report_run_execute(run=ReportRun.objects.defer("workbook").get(public_id=run_id))
     return run.status
 
 
 @shared_task(name="reports.tasks.send_email", bind=True, max_retries=4, default_retry_delay=60)
 def send_email(self, email_id: str) -> str:
     try:
-        return email_send(email_id=email_id)
+        status = email_send(email_id=email_id)
     except Exception as exc:  # the row says failed; try again later, with back-off
+        report_run_email_settled(email_id=email_id)  # a report's run shows the failure meanwhile
         raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+    report_run_email_settled(email_id=email_id)
+    return status
 
 
 @shared_task(name="reports.tasks.notify_new_devices")
@@ -33,6 +36,19 @@ def notify_new_devices(result_id: str, device_ids: list[str]) -> None:
 def dispatch_due_reports() -> dict[str, object]:
     """Beat: request the scheduled reports that are due, in every dealer."""
     return for_each_tenant(lambda dealer: schedules_dispatch_due())
+
+
+@shared_task
+def requeue_stuck_reports() -> dict[str, object]:
+    """Beat: report runs, emails and new-device emails whose queueing failed (broker down) or whose worker died,
+    queued again."""
+    return for_each_tenant(
+        lambda dealer: {
+            "runs": report_runs_requeue_stuck(),
+            "new_devices": new_devices_catch_up(),
+            "emails": emails_requeue_stuck(),
+        }
+    )
 
 
 @shared_task

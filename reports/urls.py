@@ -18,6 +18,7 @@ urlpatterns = [
         name="schedule-delete",
     ),
     path("reports/<uuid:public_id>/download/", views.ReportDownloadView.as_view(), name="report-download"),
+    path("reports/<uuid:public_id>/retry/", views.ReportRetryView.as_view(), name="report-retry"),
     path("billing-export/", BillingExportDownloadView.as_view(), name="billing-export"),
     path(
         "devices/<uuid:public_id>/reading-requests/",

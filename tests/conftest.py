@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.support.snmpsim",
     "tests.support.personas",
     "tests.support.live",
+    "tests.support.redis_server",
 ]

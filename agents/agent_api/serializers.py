@@ -50,6 +50,19 @@ class RegisterResponseSerializer(serializers.Serializer):
 MAX_COUNT = 2**31 - 1  # the columns are PositiveIntegerField
 
 
+SET_ASIDE_DETAIL_MAX = 20  # the agent sends its newest 20; more is a poison heartbeat
+
+
+class SetAsideEntrySerializer(serializers.Serializer):
+    """One upload the agent set aside: what, why, when; never its payload."""
+
+    directive_id = serializers.CharField(max_length=64)
+    kind = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+    status = serializers.IntegerField(min_value=0, max_value=999, required=False, allow_null=True, default=None)
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
 class HeartbeatRequestSerializer(serializers.Serializer):
     agent_version = serializers.CharField(max_length=32, required=False, allow_blank=True)
     hostname = serializers.CharField(max_length=255, required=False, allow_blank=True)
@@ -57,11 +70,19 @@ class HeartbeatRequestSerializer(serializers.Serializer):
     outbox_dropped = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, required=False, default=0)
     networks = serializers.ListField(child=serializers.CharField(max_length=64), required=False, default=list)
     last_error = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    outbox_set_aside = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, required=False, default=0)
+    outbox_set_aside_detail = serializers.ListField(
+        child=SetAsideEntrySerializer(), required=False, default=list, max_length=SET_ASIDE_DETAIL_MAX
+    )
+
+
+ROTATE_HELP = "Take a new token now: POST /agent/v1/token (docs/agent-protocol.md, token rotation)."
 
 
 class HeartbeatResponseSerializer(serializers.Serializer):
     poll_interval = serializers.IntegerField()
     server_time = serializers.DateTimeField()
+    rotate_token = serializers.BooleanField(help_text=ROTATE_HELP)
 
 
 class DirectiveSerializer(serializers.Serializer):
@@ -71,9 +92,27 @@ class DirectiveSerializer(serializers.Serializer):
     params = serializers.DictField()
 
 
+class ReadScheduleSerializer(serializers.Serializer):
+    time_zone = serializers.CharField(help_text="The site's time zone, e.g. Europe/Berlin.")
+    hours = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=23))
+
+
 class DirectivesResponseSerializer(serializers.Serializer):
     poll_interval = serializers.IntegerField()
+    read_schedule = ReadScheduleSerializer(
+        help_text="When the portal reads this site's meters; the agent reads on it by itself while the portal is "
+        "unreachable (docs/agent-protocol.md, offline reads)."
+    )
     directives = DirectiveSerializer(many=True)
+    rotate_token = serializers.BooleanField(help_text=ROTATE_HELP)
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Shown once. Save it to the config before using it.")
+    issued_at = serializers.DateTimeField()
+    previous_token_expires_at = serializers.DateTimeField(
+        allow_null=True, help_text="Until then the token this call was made with still works."
+    )
 
 
 class ResultResponseSerializer(serializers.Serializer):

@@ -8,6 +8,8 @@ urlpatterns = [
     path("enroll", views.EnrollView.as_view(), name="enroll"),
     path("register", views.RegisterView.as_view(), name="register"),
     path("heartbeat", views.HeartbeatView.as_view(), name="heartbeat"),
+    path("token", views.TokenView.as_view(), name="token"),
     path("directives", views.DirectivesView.as_view(), name="directives"),
     path("directives/<uuid:directive_id>/result", views.DirectiveResultView.as_view(), name="result"),
+    path("reads", views.OfflineReadView.as_view(), name="offline-read"),
 ]

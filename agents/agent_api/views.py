@@ -15,11 +15,12 @@ from agents.agent_api import serializers as s
 from agents.agent_api.authentication import AgentTokenAuthentication
 from agents.agent_api.parsers import MaybeGzipJSONParser
 from agents.errors import AgentApiError, CredentialRejected
-from agents.services import directives, enrolment
+from agents.services import directives, enrolment, offline_reads, set_aside, tokens
 from meters.services.plans import discover_directive_request
 
 IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
 ERRORS = {code: OpenApiResponse(s.ErrorSerializer) for code in (400, 401, 404, 413)}
+CONFLICT = OpenApiResponse(s.ErrorSerializer, description="Refused; `code` says why (docs/agent-protocol.md).")
 
 
 class AgentView(APIView):
@@ -43,6 +44,10 @@ class AgentView(APIView):
 
     def client_ip(self) -> str | None:
         return self.request.META.get("REMOTE_ADDR")
+
+    def rotate_token(self) -> bool:
+        """Asked on every answer until the agent has taken (and used) a new token: see services/tokens.py."""
+        return tokens.token_rotation_due(use=self.request.auth)
 
 
 def require_dealer() -> None:
@@ -109,10 +114,13 @@ class RegisterView(AgentView):
 class HeartbeatView(AgentView):
     @extend_schema(request=s.HeartbeatRequestSerializer, responses={200: s.HeartbeatResponseSerializer, **ERRORS})
     def post(self, request):
-        enrolment.agent_heartbeat(
-            agent=self.agent, report=self.valid(s.HeartbeatRequestSerializer), ip=self.client_ip()
+        report = self.valid(s.HeartbeatRequestSerializer)
+        enrolment.agent_heartbeat(agent=self.agent, report=report, ip=self.client_ip())
+        set_aside.agent_set_aside_record(
+            agent=self.agent, count=report["outbox_set_aside"], detail=report["outbox_set_aside_detail"]
         )
-        return Response({"poll_interval": enrolment.poll_interval_seconds(), "server_time": timezone.now()})
+        body = {"poll_interval": enrolment.poll_interval_seconds(), "server_time": timezone.now()}
+        return Response({**body, "rotate_token": self.rotate_token()})
 
 
 class DirectivesView(AgentView):
@@ -129,29 +137,65 @@ class DirectivesView(AgentView):
             }
             for d in leased
         ]
-        return Response({"poll_interval": enrolment.poll_interval_seconds(), "directives": items})
+        body = {"poll_interval": enrolment.poll_interval_seconds(), "directives": items}
+        body["read_schedule"] = offline_reads.read_schedule(site=self.agent.site)
+        return Response({**body, "rotate_token": self.rotate_token()})
+
+
+class TokenView(AgentView):
+    """The swap: a new token, shown once. Called with the current token, or the previous one in its grace."""
+
+    @extend_schema(request=None, responses={200: s.TokenResponseSerializer, 401: ERRORS[401]})
+    def post(self, request):
+        issued = tokens.token_rotate(use=request.auth)
+        body = {"token": issued.text, "issued_at": issued.issued_at}
+        body["previous_token_expires_at"] = issued.previous_expires_at
+        return Response(s.TokenResponseSerializer(body).data)
 
 
 class DirectiveResultView(AgentView):
     @extend_schema(
         request={"application/json": {"type": "object"}},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)],
-        responses={200: s.ResultResponseSerializer, **ERRORS},
+        responses={200: s.ResultResponseSerializer, **ERRORS, 409: CONFLICT},
         description="Body: the result JSON, gzip-compressed (`Content-Encoding: gzip`). The same Idempotency-Key "
         "twice is stored once and acknowledged twice.",
     )
     def post(self, request, directive_id):
-        key = request.headers.get("Idempotency-Key", "")
-        if not IDEMPOTENCY_KEY_RE.match(key):
-            raise AgentApiError(
-                "Send an Idempotency-Key header of 8-100 letters, digits or -_.:", code="idempotency_key"
-            )
         stored = directives.directive_result_store(
             agent=self.agent,
             directive_id=directive_id,
-            idempotency_key=key,
+            idempotency_key=idempotency_key(request),
             payload=request.data,
             size=getattr(request, "upload_size", 0),
         )
         body = {"status": "accepted", "result_id": stored.result.public_id, "duplicate": stored.duplicate}
         return Response(body)
+
+
+class OfflineReadView(AgentView):
+    """A read the agent took by itself while the portal was unreachable (agents/services/offline_reads.py)."""
+
+    @extend_schema(
+        request={"application/json": {"type": "object"}},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)],
+        responses={200: s.ResultResponseSerializer, **ERRORS, 409: CONFLICT},
+        description="Body: a `read` result JSON with its `started_at`/`finished_at`, gzip-compressed. Stored as a "
+        "read directive requested by 'agent (offline)'; the same Idempotency-Key twice is stored once.",
+    )
+    def post(self, request):
+        stored = offline_reads.offline_read_store(
+            agent=self.agent,
+            idempotency_key=idempotency_key(request),
+            payload=request.data,
+            size=getattr(request, "upload_size", 0),
+        )
+        body = {"status": "accepted", "result_id": stored.result.public_id, "duplicate": stored.duplicate}
+        return Response(body)
+
+
+def idempotency_key(request) -> str:
+    key = request.headers.get("Idempotency-Key", "")
+    if not IDEMPOTENCY_KEY_RE.match(key):
+        raise AgentApiError("Send an Idempotency-Key header of 8-100 letters, digits or -_.:", code="idempotency_key")
+    return key

@@ -39,7 +39,8 @@ class SiteSerializer(serializers.ModelSerializer):
 class LicenseKeySerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     site = serializers.SlugRelatedField(slug_field="public_id", queryset=Site.objects.active())
-    created_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    # No one for a key the customer's technician got through "Get License Key" (the agent API's register).
+    created_by = serializers.SlugRelatedField(slug_field="email", read_only=True, allow_null=True)
     state = serializers.CharField(read_only=True)
     key = serializers.SerializerMethodField(help_text="Only in the response that created it; never again.")
 
@@ -63,15 +64,18 @@ class AgentSerializer(serializers.ModelSerializer):
         model = Agent
         fields = [
             "id", "site", "hostname", "os", "version", "enrolled_at", "last_seen_at", "last_ip", "outbox_depth",
-            "outbox_dropped", "networks", "last_error", "revoked_at",
+            "outbox_dropped", "networks", "last_error", "revoked_at", "token_issued_at", "token_rotation_requested_at",
         ]  # fmt: skip
         read_only_fields = fields
 
 
 class DirectiveResultSummarySerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    attempts = serializers.IntegerField(read_only=True, help_text="Tries at interpreting it so far.")
+
     class Meta:
         model = DirectiveResult
-        fields = ["status", "error", "received_at"]
+        fields = ["id", "status", "error", "received_at", "interpreted_at", "attempts"]
         read_only_fields = fields
 
 

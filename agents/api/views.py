@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -10,10 +10,13 @@ from rest_framework.response import Response
 
 from agents.api import serializers as s
 from agents.choices import DirectiveKind, DirectiveStatus
+from agents.errors import AgentApiError
 from agents.models import Agent, Customer, Directive, DirectiveResult, LicenseKey, Site
 from agents.services import customers as svc
 from agents.services.enrolment import agent_revoke
 from agents.services.keys import license_key_generate, license_key_revoke
+from agents.services.results import result_retry
+from agents.services.tokens import token_rotation_request
 from portal.lib.ids import uuid_param
 from reports.services.runs import report_run_request
 
@@ -21,6 +24,7 @@ from reports.services.runs import report_run_request
 class CustomerViewSet(viewsets.ModelViewSet):
     serializer_class = s.CustomerSerializer
     lookup_field = "public_id"
+    key_manager_actions = {"destroy"}  # admins, or technicians if the dealer allows (RolePermission)
     search_fields = ["name"]
 
     def get_queryset(self):
@@ -51,6 +55,7 @@ class CustomerViewSet(viewsets.ModelViewSet):
 class SiteViewSet(viewsets.ModelViewSet):
     serializer_class = s.SiteSerializer
     lookup_field = "public_id"
+    key_manager_actions = {"destroy"}  # admins, or technicians if the dealer allows (RolePermission)
 
     def get_queryset(self):
         queryset = Site.objects.select_related("customer")
@@ -74,6 +79,7 @@ class SiteViewSet(viewsets.ModelViewSet):
 class LicenseKeyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.LicenseKeySerializer
     lookup_field = "public_id"
+    key_manager_actions = {"create", "revoke"}  # admins, or technicians if the dealer allows (RolePermission)
 
     def get_queryset(self):
         queryset = LicenseKey.objects.select_related("site", "created_by")
@@ -101,6 +107,7 @@ class LicenseKeyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 class AgentViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.AgentSerializer
     lookup_field = "public_id"
+    key_manager_actions = {"revoke", "rotate_token"}  # admins, or technicians if the dealer allows (RolePermission)
 
     def get_queryset(self):
         queryset = Agent.objects.select_related("site")
@@ -112,6 +119,20 @@ class AgentViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def revoke(self, request, public_id=None):
         return Response(s.AgentSerializer(agent_revoke(agent=self.get_object())).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: s.AgentSerializer, 400: OpenApiResponse(description="The agent is switched off.")},
+        description="Asks the agent to take a new token at its next poll (docs/agent-protocol.md). Its current "
+        "token keeps working for AGENT_TOKEN_GRACE_HOURS after the agent has taken the new one.",
+    )
+    @action(detail=True, methods=["post"], url_path="rotate-token")
+    def rotate_token(self, request, public_id=None):
+        try:
+            agent = token_rotation_request(agent=self.get_object())
+        except AgentApiError as exc:
+            return Response({"detail": exc.detail, "code": exc.code}, status=400)
+        return Response(s.AgentSerializer(agent).data)
 
 
 def _choice_param(params, name: str, choices) -> str | None:
@@ -149,3 +170,18 @@ class DirectiveViewSet(viewsets.ReadOnlyModelViewSet):
         if status := _choice_param(params, "status", DirectiveStatus):
             queryset = queryset.filter(status=status)
         return queryset.order_by("-created_at", "-pk")
+
+    @extend_schema(
+        request=None,
+        responses={202: s.DirectiveSerializer, 409: OpenApiResponse(description="Its latest result is not failed.")},
+        description="Interprets the directive's failed result again (after the cause was fixed): its tries start "
+        "from zero. Follow it here until the result's status is `interpreted` (or `failed` again, with the error).",
+    )
+    @action(detail=True, methods=["post"])
+    def reinterpret(self, request, public_id=None):
+        directive = self.get_object()
+        result = directive.results.order_by("-received_at").first()
+        if result is None or not result_retry(result):
+            detail = "Only a failed result can be interpreted again; this one is not failed."
+            return Response({"detail": detail, "code": "not_failed"}, status=409)
+        return Response(s.DirectiveSerializer(self.get_object()).data, status=202)

@@ -4,69 +4,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agents', '0002_site_discovery_hour_site_discovery_weekdays_and_more'),
+        ("agents", "0002_site_discovery_hour_site_discovery_weekdays_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agent',
-            name='outbox_set_aside',
+            model_name="agent",
+            name="outbox_set_aside",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='agent',
-            name='outbox_set_aside_detail',
+            model_name="agent",
+            name="outbox_set_aside_detail",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='agent',
-            name='previous_token_expires_at',
+            model_name="agent",
+            name="previous_token_expires_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='agent',
-            name='previous_token_hash',
+            model_name="agent",
+            name="previous_token_hash",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='agent',
-            name='previous_token_prefix',
+            model_name="agent",
+            name="previous_token_prefix",
             field=models.CharField(blank=True, db_index=True, max_length=16),
         ),
         migrations.AddField(
-            model_name='agent',
-            name='token_issued_at',
+            model_name="agent",
+            name="token_issued_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='agent',
-            name='token_rotation_requested_at',
+            model_name="agent",
+            name="token_rotation_requested_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='directiveresult',
-            name='attempts',
+            model_name="directiveresult",
+            name="attempts",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='directiveresult',
-            name='body_sha256',
+            model_name="directiveresult",
+            name="body_sha256",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='directiveresult',
-            name='last_attempt_at',
+            model_name="directiveresult",
+            name="last_attempt_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='directiveresult',
-            name='queued_at',
+            model_name="directiveresult",
+            name="queued_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name='directiveresult',
-            index=models.Index(fields=['status', 'queued_at'], name='result_status_queued'),
+            model_name="directiveresult",
+            index=models.Index(fields=["status", "queued_at"], name="result_status_queued"),
         ),
     ]

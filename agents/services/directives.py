@@ -1,5 +1,7 @@
 """Directives: queued for a site, leased by its agent, answered with a result stored once."""
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -9,13 +11,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agents.choices import DirectiveKind, DirectiveStatus
-from agents.errors import AgentApiError, NotFound
+from agents.errors import AgentApiError, Conflict, NotFound
 from agents.models import Agent, Directive, DirectiveResult, Site, SnmpCredential
 from agents.services.deltas import deltas_check
-from portal.celery import app as celery_app
+from agents.services.results import result_queue, result_requeue_if_waiting
 
 MAX_LEASED_PER_POLL = 20
-INTERPRET_RESULT_TASK = "meters.tasks.interpret_result"
 
 
 @dataclass(frozen=True)
@@ -128,30 +129,55 @@ def _device_with_credential(device: dict) -> dict:
 
 
 def directive_result_store(*, agent: Agent, directive_id, idempotency_key: str, payload, size: int) -> StoredResult:
-    """Stores an upload once. The same Idempotency-Key again returns the first result: acknowledged, not stored."""
+    """Stores an upload once. The same Idempotency-Key with the same body again returns the first result:
+    acknowledged, not stored (and queued again if its interpretation never started)."""
     directive = Directive.objects.filter(public_id=directive_id, site_id=agent.site_id).first()
     if directive is None:
         raise NotFound("No such directive for this agent's site.", code="directive_not_found")
+    digest = body_digest(payload)
     existing = DirectiveResult.objects.filter(agent=agent, idempotency_key=idempotency_key).first()
     if existing is not None:
-        return StoredResult(existing, duplicate=True)
+        return _duplicate(existing, digest)
+    _check_answerable(directive, agent)
     _check_payload(directive, payload)
     deltas_check(agent=agent, payload=payload)
     try:
         with transaction.atomic():
             result = DirectiveResult.objects.create(
-                directive=directive, agent=agent, idempotency_key=idempotency_key, payload=payload, payload_bytes=size
-            )
+                directive=directive, agent=agent, idempotency_key=idempotency_key, payload=payload,
+                payload_bytes=size, body_sha256=digest,
+            )  # fmt: skip
             _complete(directive)
     except IntegrityError:  # the same upload arrived twice at once
-        return StoredResult(DirectiveResult.objects.get(agent=agent, idempotency_key=idempotency_key), True)
-    transaction.on_commit(lambda: _queue_interpretation(result))
+        return _duplicate(DirectiveResult.objects.get(agent=agent, idempotency_key=idempotency_key), digest)
+    transaction.on_commit(lambda: result_queue(result))
     return StoredResult(result, duplicate=False)
 
 
-def _queue_interpretation(result: DirectiveResult) -> None:
-    # By name: agents stays independent of meters; send_task carries the dealer's schema to the worker.
-    celery_app.send_task(INTERPRET_RESULT_TASK, args=[str(result.public_id)])
+def body_digest(payload) -> str:
+    """The body as parsed, canonically: a retry that re-compresses the same result digests the same."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _duplicate(existing: DirectiveResult, digest: str) -> StoredResult:
+    if existing.body_sha256 and existing.body_sha256 != digest:
+        raise Conflict(
+            "This Idempotency-Key was already used for a different result; make a new key for a new result.",
+            code="idempotency_key_reused",
+        )
+    result_requeue_if_waiting(existing)
+    return StoredResult(existing, duplicate=True)
+
+
+def _check_answerable(directive: Directive, agent: Agent) -> None:
+    """Only the lease holder answers, and only once: another agent's late answer would count pages twice."""
+    if directive.status == DirectiveStatus.LEASED and directive.leased_by_id not in (None, agent.pk):
+        raise Conflict("This directive is leased to another agent of the site.", code="leased_elsewhere")
+    if directive.status in (DirectiveStatus.DONE, DirectiveStatus.FAILED):
+        raise Conflict("This directive has already been answered.", code="directive_done")
+    if directive.status == DirectiveStatus.CANCELLED:
+        raise Conflict("This directive was cancelled; a newer one of its kind is queued.", code="directive_cancelled")
 
 
 def _check_payload(directive: Directive, payload) -> None:

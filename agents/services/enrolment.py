@@ -1,4 +1,4 @@
-"""Agent enrolment (license key -> agent token), self-registration, authentication and heartbeats."""
+"""Agent enrolment (license key -> agent token), self-registration and heartbeats (tokens: tokens.py)."""
 
 from dataclasses import dataclass
 
@@ -10,9 +10,11 @@ from agents.errors import CredentialRejected
 from agents.models import Agent, Customer, Site
 from agents.services.customers import customer_create, site_create
 from agents.services.keys import current_dealer_code, license_key_authenticate, license_key_generate
-from portal.lib.credentials import AGENT_TOKEN, new_credential, parse_credential, secret_matches
+from agents.services.tokens import TOKEN_FIELDS
+from portal.lib.credentials import AGENT_TOKEN, new_credential
 
-TOKEN_REJECTED = "This agent's token is not valid any more. Enrol the agent again with a license key."  # noqa: S105 - a message, not a secret
+# Set by the dealer or by token rotation while a heartbeat may be saving the same row: never written back.
+_NOT_FROM_HEARTBEAT = {"id", "revoked_at", *TOKEN_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ def agent_enroll(*, license_key: str, hostname: str, os: str = "", agent_version
         version=agent_version[:32],
         token_prefix=credential.prefix,
         token_hash=credential.secret_hash,
+        token_issued_at=timezone.now(),
         last_seen_at=timezone.now(),
         last_ip=ip,
     )
@@ -63,18 +66,6 @@ def agent_register(
     return text
 
 
-def agent_authenticate(*, token: str) -> Agent:
-    parsed = parse_credential(token, kind=AGENT_TOKEN)
-    if parsed is None or parsed.dealer_code != current_dealer_code():
-        raise CredentialRejected(TOKEN_REJECTED, code="token_invalid")
-    agent = Agent.objects.select_related("site").filter(token_prefix=parsed.prefix).first()
-    if agent is None or not secret_matches(parsed.secret, agent.token_hash):
-        raise CredentialRejected(TOKEN_REJECTED, code="token_invalid")
-    if agent.revoked_at or agent.site.archived_at:
-        raise CredentialRejected("This agent was switched off by the dealer.", code="revoked")
-    return agent
-
-
 def agent_revoke(*, agent: Agent) -> Agent:
     if agent.revoked_at is None:
         agent.revoked_at = timezone.now()
@@ -96,7 +87,7 @@ def agent_heartbeat(*, agent: Agent, report: dict, ip=None) -> None:
     agent.outbox_dropped = _non_negative(report.get("outbox_dropped"))
     agent.networks = [str(net)[:64] for net in (report.get("networks") or [])][:256]
     agent.last_error = str(report.get("last_error") or "")[:2000]
-    agent.save()
+    agent.save(update_fields=[f.name for f in Agent._meta.concrete_fields if f.name not in _NOT_FROM_HEARTBEAT])
 
 
 def poll_interval_seconds() -> int:

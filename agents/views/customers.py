@@ -6,6 +6,7 @@ from django.views.generic import CreateView, DetailView, ListView, UpdateView, V
 from agents.forms import CustomerForm
 from agents.models import Customer
 from agents.services import customers as svc
+from agents.views.permissions import KeyManagerRequiredMixin
 from portal.lib.views import DealerPageMixin, EditorRequiredMixin, PublicIdObjectMixin
 
 
@@ -56,7 +57,7 @@ class CustomerUpdateView(EditorRequiredMixin, PublicIdObjectMixin, UpdateView):
         return redirect("customer-detail", public_id=customer.public_id)
 
 
-class CustomerArchiveView(EditorRequiredMixin, PublicIdObjectMixin, View):
+class CustomerArchiveView(KeyManagerRequiredMixin, PublicIdObjectMixin, View):
     model = Customer
 
     def post(self, request, public_id):

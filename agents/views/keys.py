@@ -3,16 +3,20 @@ from datetime import timedelta
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import ListView, View
 
+from agents.errors import AgentApiError
 from agents.forms import LicenseKeyForm
 from agents.models import Agent, LicenseKey, Site
 from agents.services.enrolment import agent_revoke
 from agents.services.keys import license_key_generate, license_key_revoke
-from portal.lib.views import DealerPageMixin, EditorRequiredMixin, PublicIdObjectMixin
+from agents.services.tokens import ROTATION_NOTE, token_rotation_request
+from agents.views.permissions import KeyManagerRequiredMixin
+from portal.lib.views import DealerPageMixin, PublicIdObjectMixin
 
 
-class LicenseKeyCreateView(EditorRequiredMixin, PublicIdObjectMixin, View):
+class LicenseKeyCreateView(KeyManagerRequiredMixin, PublicIdObjectMixin, View):
     """Generates a key and shows it once: it goes through the session to one page view, then is gone."""
 
     queryset = Site.objects.active()
@@ -32,7 +36,7 @@ class LicenseKeyCreateView(EditorRequiredMixin, PublicIdObjectMixin, View):
         return redirect("site-detail", public_id=site.public_id)
 
 
-class LicenseKeyRevokeView(EditorRequiredMixin, PublicIdObjectMixin, View):
+class LicenseKeyRevokeView(KeyManagerRequiredMixin, PublicIdObjectMixin, View):
     queryset = LicenseKey.objects.select_related("site")
 
     def post(self, request, public_id):
@@ -49,10 +53,34 @@ class AgentListView(DealerPageMixin, ListView):
         return Agent.objects.select_related("site", "site__customer").order_by("-last_seen_at")
 
 
-class AgentRevokeView(EditorRequiredMixin, PublicIdObjectMixin, View):
+class AgentRevokeView(KeyManagerRequiredMixin, PublicIdObjectMixin, View):
     queryset = Agent.objects.select_related("site")
 
     def post(self, request, public_id):
         agent = agent_revoke(agent=self.get_object())
         messages.success(request, f"Agent {agent.hostname} switched off; it must enrol again with a new key.")
-        return redirect(request.POST.get("next") or "agent-list")
+        return redirect(_back_to(request, default="agent-list"))
+
+
+class AgentTokenRotateView(KeyManagerRequiredMixin, PublicIdObjectMixin, View):
+    """Asks the agent to take a new token at its next poll; nothing stops working, so no confirmation."""
+
+    queryset = Agent.objects.select_related("site")
+
+    def post(self, request, public_id):
+        agent = self.get_object()
+        try:
+            token_rotation_request(agent=agent)
+        except AgentApiError as exc:  # switched off: nothing to rotate
+            messages.error(request, f"{agent.hostname}: {exc.detail}")
+        else:
+            messages.success(request, f"{agent.hostname} takes a new token at its next poll. {ROTATION_NOTE}")
+        return redirect(_back_to(request, default="agent-list"))
+
+
+def _back_to(request, *, default: str) -> str:
+    """The page the button was on (`next`), if it is a path on this host; never another site (an open redirect
+    would lend the dealer's host name to a phishing link)."""
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure())
+    return target if target.startswith("/") and safe else default

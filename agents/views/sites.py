@@ -1,11 +1,13 @@
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import CreateView, DetailView, UpdateView, View
 
 from agents.choices import DirectiveKind
 from agents.forms import SiteForm
-from agents.models import Customer, Site
+from agents.models import Customer, DirectiveResult, Site
 from agents.services import customers as svc
+from agents.views.permissions import KeyManagerRequiredMixin
 from meters.services.plans import discover_directive_request, read_directive_request
 from portal.lib.views import DealerPageMixin, EditorRequiredMixin, PublicIdObjectMixin
 
@@ -20,7 +22,10 @@ class SiteDetailView(DealerPageMixin, PublicIdObjectMixin, DetailView):
         site = self.object
         context["keys"] = site.license_keys.select_related("created_by")
         context["agents"] = site.agents.all()
-        context["directives"] = site.directives.select_related("leased_by")[:10]
+        latest_results = DirectiveResult.objects.defer("payload").order_by("-received_at")
+        context["directives"] = site.directives.select_related("leased_by").prefetch_related(
+            Prefetch("results", queryset=latest_results)
+        )[:10]
         context["new_key"] = self.request.session.pop(f"new-key-{site.public_id}", None)
         return context
 
@@ -57,7 +62,7 @@ class SiteUpdateView(EditorRequiredMixin, PublicIdObjectMixin, UpdateView):
         return redirect("site-detail", public_id=site.public_id)
 
 
-class SiteArchiveView(EditorRequiredMixin, PublicIdObjectMixin, View):
+class SiteArchiveView(KeyManagerRequiredMixin, PublicIdObjectMixin, View):
     model = Site
 
     def post(self, request, public_id):

@@ -1,6 +1,6 @@
 """Dealer API v1: meter mappings (which vendor counter feeds which billing meter, per make and model)."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
@@ -27,7 +27,13 @@ class MeterMappingView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("manufacturer", str), OpenApiParameter("model", str)],
-        responses=s.MeterMappingSerializer(many=True),
+        # Without `model` the list of mapped models; with it, that one model.
+        responses=PolymorphicProxySerializer(
+            component_name="MeterMappingAnswer",
+            serializers=[s.MeterMappingSerializer(many=True), s.MeterMappingSerializer],
+            resource_type_field_name=None,
+            many=False,
+        ),
     )
     def get(self, request):
         model = request.query_params.get("model")

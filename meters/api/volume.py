@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -40,7 +40,7 @@ class VolumeView(APIView):
             ),
             OpenApiParameter("customer", OpenApiTypes.UUID, description="One customer's pages; all if omitted."),
         ],
-        responses=VolumeSerializer,
+        responses={200: VolumeSerializer, 404: OpenApiResponse(description="No customer has this id.")},
     )
     def get(self, request):
         months = _months(request.query_params.get("months"))

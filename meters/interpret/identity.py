@@ -40,6 +40,10 @@ def decode_source(index: VarbindIndex, source: OidSource, *, keep_nul: bool = Fa
     return _pattern_group(source.pattern, text) if source.pattern else text
 
 
+# The longest serial kept (Device.serial's column); longer text is a description or garbage, not an identity.
+MAX_SERIAL_LENGTH = 64
+
+
 def serial_problem(serial: str) -> str | None:
     """Why a serial is garbage, or None when it is a plausible serial."""
     if any(not ch.isprintable() or ch == "\ufffd" for ch in serial):
@@ -47,6 +51,8 @@ def serial_problem(serial: str) -> str | None:
     stripped = serial.strip()
     if len(stripped) < _MIN_SERIAL_LENGTH:
         return "is empty or too short"
+    if len(stripped) > MAX_SERIAL_LENGTH:
+        return f"is longer than any serial ({MAX_SERIAL_LENGTH} characters)"
     if _ONE_CHAR_REPEATED.match(stripped):
         return "is one character repeated (padding or a placeholder)"
     if _PLACEHOLDER.match(stripped):

@@ -12,7 +12,7 @@ from . import printer_mib as mib
 from .billing import RULE_PART
 from .profiles import PROFILES_DIR, CounterTable, Profile
 from .types import Meter, Problem
-from .varbinds import COUNTER_TYPES, EXCEPTION_TYPES, VarbindIndex, as_text
+from .varbinds import COUNTER_TYPES, EXCEPTION_TYPES, MAX_COUNT, VarbindIndex, as_text
 
 
 @lru_cache(maxsize=1)
@@ -43,6 +43,9 @@ def counter_value(index: VarbindIndex, oid: str, problems: list[Problem], *, req
         return None
     if value < 0:
         problems.append(Problem("counter_negative", f"negative counter {value} ignored", oid))
+        return None
+    if value > MAX_COUNT:
+        problems.append(Problem("counter_out_of_range", f"counter {value} beyond any page count ignored", oid))
         return None
     return value
 

@@ -20,7 +20,7 @@ from .billing import compose
 from .meters import counter_value
 from .profiles import PROFILES_DIR, Profile
 from .types import DeviceReading, Meter
-from .varbinds import VarbindIndex
+from .varbinds import MAX_COUNT, VarbindIndex
 
 
 def counter_types(index: VarbindIndex, profile: Profile) -> dict[str, str]:
@@ -72,7 +72,7 @@ def advanced_values(
 
 
 def _valid_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT
 
 
 @lru_cache(maxsize=1)

@@ -81,8 +81,8 @@ def _supply(index: VarbindIndex, profile: Profile, row: str, level_oid: str) -> 
     description = " ".join((index.text(f"{mib.PRT_SUPPLIES_DESCR}.{row}") or "").split())
     kind = _kind(index, row, description)
     found = index.get(level_oid)
-    level = as_int(*found) if found else None
-    capacity = index.integer(f"{mib.PRT_SUPPLIES_MAX}.{row}")
+    level = _integer32(as_int(*found) if found else None)
+    capacity = _integer32(index.integer(f"{mib.PRT_SUPPLIES_MAX}.{row}"))
     unit = index.integer(f"{mib.PRT_SUPPLIES_UNIT}.{row}")
     percent, state = level_percent(level, capacity, unit)
     return Supply(
@@ -97,6 +97,11 @@ def _supply(index: VarbindIndex, profile: Profile, row: str, level_oid: str) -> 
         oid=level_oid,
         part_number=part_number(profile, description),
     )
+
+
+def _integer32(value: int | None) -> int | None:
+    """The Printer-MIB's levels and capacities are Integer32: a reply outside it is broken, not a level."""
+    return value if value is not None and -(2**31) <= value < 2**31 else None
 
 
 def read_supplies(index: VarbindIndex, profile: Profile, problems: list[Problem]) -> list[Supply]:

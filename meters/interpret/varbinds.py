@@ -10,6 +10,9 @@ from .types import Varbind
 
 NUMERIC_TYPES = frozenset({"int", "uint", "counter32", "counter64", "timeticks"})
 COUNTER_TYPES = frozenset({"int", "uint", "counter32", "counter64"})
+# No printer counts past 2^53 pages (a page a nanosecond for a century); a counter above it is a broken reply,
+# and sums of a few hundred such counters still fit the database's bigint.
+MAX_COUNT = 2**53
 EXCEPTION_TYPES = frozenset({"nosuchobject", "nosuchinstance", "endofmibview", "null"})
 
 

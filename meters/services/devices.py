@@ -24,6 +24,7 @@ class Sighting:
     profile: str
     credential_id: int | None
     at: datetime
+    result_id: str | None = None  # the discovery that saw it: its new-device email lists what it found new
 
 
 def identity_key(identity: Identity, *, site: Site, ip: str | None) -> str:
@@ -53,7 +54,8 @@ def _create(sighting: Sighting, key: str) -> Device:
     device = Device(identity_key=key, site=sighting.site, first_seen_at=sighting.at)
     _apply(device, sighting)
     device.save()
-    DeviceEvent.objects.create(device=device, kind=EventKind.NEW, at=sighting.at, details={"ip": sighting.ip})
+    details = {"ip": sighting.ip, **({"result": sighting.result_id} if sighting.result_id else {})}
+    DeviceEvent.objects.create(device=device, kind=EventKind.NEW, at=sighting.at, details=details)
     return device
 
 

@@ -1,10 +1,11 @@
 """Raw directive results in, fleet rows out. Called by the worker, and by `reinterpret` for stored results."""
 
+import ipaddress
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -24,8 +25,8 @@ from meters.services.plans import read_directive_request
 from meters.services.reads import readings_record
 from meters.services.steady import SteadyStates
 from meters.services.steady_ingest import steady_ingest
-from portal.celery import app as celery_app
 from portal.lib.ids import is_uuid
+from portal.lib.queue import task_send
 
 log = logging.getLogger(__name__)
 NOTIFY_NEW_DEVICES_TASK = "reports.tasks.notify_new_devices"
@@ -64,7 +65,10 @@ def result_time(result: DirectiveResult, payload: dict) -> datetime:
     """When the agent read the devices (its finished_at), not when the upload arrived (it may be late), in UTC.
     An agent clock that cannot be right is not believed: the read was taken after its directive was created
     and before its upload arrived (a clock in 1970 or next year would move pages between months)."""
-    stamp = parse_datetime(str(payload.get("finished_at") or ""))
+    try:
+        stamp = parse_datetime(str(payload.get("finished_at") or ""))
+    except ValueError:  # well-formed but impossible, like month 13
+        stamp = None
     if stamp is None or stamp.tzinfo is None:
         return result.received_at
     if not result.directive.created_at - AGENT_CLOCK_SKEW <= stamp <= result.received_at:
@@ -84,9 +88,11 @@ def discovery_ingest(result: DirectiveResult, payload: dict) -> IngestSummary:
             summary.skipped.append(f"{entry.get('ip')}: {why}")
             continue
         try:
-            device, is_new = device_sighted(_sighting(site, entry, index, at, credentials))
-        except (TypeError, ValueError, KeyError) as exc:
-            summary.errors.append(f"{entry.get('ip')}: {exc}")
+            with transaction.atomic():  # a savepoint: one bad entry costs that entry, not the discovery
+                device, is_new = device_sighted(_sighting(site, entry, index, at, credentials, result))
+        except (TypeError, ValueError, KeyError, DatabaseError) as exc:
+            log.warning("discovery %s: entry %r set aside: %s", result.public_id, entry.get("ip"), exc)
+            summary.errors.append(f"{str(entry.get('ip'))[:64]}: set aside: {str(exc).splitlines()[0][:200]}")
             continue
         summary.devices += 1
         summary.printers[str(device.public_id)] = why
@@ -97,7 +103,8 @@ def discovery_ingest(result: DirectiveResult, payload: dict) -> IngestSummary:
         transaction.on_commit(lambda: read_directive_request(site=site, requested_by="discovery"))
     if summary.new_devices:
         args = [str(result.public_id), summary.new_devices]
-        transaction.on_commit(lambda: celery_app.send_task(NOTIFY_NEW_DEVICES_TASK, args=args))
+        # A broker down now costs only the speed: reports' sweep emails what a discovery found (its NEW events).
+        transaction.on_commit(lambda: task_send(NOTIFY_NEW_DEVICES_TASK, *args))
     return summary
 
 
@@ -118,13 +125,27 @@ def _printer_verdict(entry: dict, index: VarbindIndex) -> tuple[bool, str]:
     return printer, why
 
 
-def _sighting(site, entry: dict, index: VarbindIndex, at: datetime, credentials: set[int]) -> Sighting:
+def _sighting(site, entry: dict, index: VarbindIndex, at: datetime, credentials: set[int], result) -> Sighting:
     profile = identify(index)
     identity = read_identity(index, profile, [])
     return Sighting(
-        site=site, identity=identity, ip=entry.get("ip") or None, port=int(entry.get("port") or 161),
+        site=site, identity=identity, ip=_address(entry.get("ip")), port=_port(entry.get("port")),
         profile=profile.name, credential_id=_credential_pk(entry.get("credential_id"), credentials), at=at,
+        result_id=str(result.public_id),
     )  # fmt: skip
+
+
+def _address(value) -> str | None:
+    if not value:
+        return None
+    return str(ipaddress.ip_address(str(value)))  # ValueError: the entry is set aside
+
+
+def _port(value) -> int:
+    port = int(value or 161)
+    if not 0 < port < 65536:
+        raise ValueError(f"port {port} is not a UDP port")
+    return port
 
 
 def _credential_pk(ident, credentials: set[int]) -> int | None:
@@ -143,9 +164,10 @@ def reads_ingest(result: DirectiveResult, payload: dict, *, steady: bool = True)
     entries = _entries(payload, summary)
     is_read = result.directive.kind == DirectiveKind.READ
     if steady and is_read:
-        advanced = steady_ingest(result=result, entries=entries, at=at)
-        summary.devices, summary.reads = len(entries) - len(advanced.rest), advanced.reads
-        entries = advanced.rest
+        advanced = _steady_or_none(result, entries, at)
+        if advanced is not None:
+            summary.devices, summary.reads = len(entries) - len(advanced.rest), advanced.reads
+            entries = advanced.rest
     ids = [entry.get("device_id") for entry in entries]
     devices = Device.objects.filter(site=result.directive.site, public_id__in=[i for i in ids if is_uuid(i)])
     by_id = {str(device.public_id): device for device in devices}
@@ -161,17 +183,65 @@ def reads_ingest(result: DirectiveResult, payload: dict, *, steady: bool = True)
             full.append((device, entry))
     items = _interpret_full(full, at, states, ModelMappings(by_id.values()), summary)
     sections = SECTIONS_READ if result.directive.kind == DirectiveKind.READ else SECTIONS_STATUS
-    summary.reads += len(readings_record(items=items, at=at, result=result, sections=sections))
-    states.save()
+    summary.reads += _record(items, at, result, sections, summary)
+    _save_states(states)
     return summary
+
+
+def _steady_or_none(result: DirectiveResult, entries: list[dict], at: datetime):
+    """The fast path in a savepoint: if its batch fails, every entry goes down the full path, device by device."""
+    try:
+        with transaction.atomic():
+            return steady_ingest(result=result, entries=entries, at=at)
+    except DatabaseError:
+        log.exception("result %s: advancing reads failed; interpreting them in full", result.public_id)
+        return None
+
+
+def _record(items, at: datetime, result: DirectiveResult, sections, summary: IngestSummary) -> int:
+    """All reads in one batch; when the batch fails, each device in its own savepoint, and a device whose read
+    cannot be stored is set aside with the problem on its row: the other devices' reads are kept."""
+    try:
+        with transaction.atomic():
+            return len(readings_record(items=items, at=at, result=result, sections=sections))
+    except DatabaseError:
+        log.warning("result %s: storing the batch failed; storing device by device", result.public_id)
+    stored = 0
+    for device, reading in items:
+        try:
+            with transaction.atomic():
+                stored += len(readings_record(items=[(device, reading)], at=at, result=result, sections=sections))
+        except DatabaseError as exc:
+            _set_aside(device, exc, summary)
+    return stored
+
+
+def _set_aside(device: Device, exc: Exception, summary: IngestSummary) -> None:
+    reason = str(exc).splitlines()[0][:200]
+    log.warning("device %s: read set aside: %s", device.public_id, reason)
+    summary.errors.append(f"{device.ip}: read set aside: {reason}")
+    problem = {"code": "read_set_aside", "message": f"This read could not be stored: {reason}"}
+    Device.objects.filter(pk=device.pk).update(problems=[problem])
+
+
+def _save_states(states: SteadyStates) -> None:
+    """Fast-path states are a cache of the last full read: failing to keep them costs speed, never a read."""
+    try:
+        with transaction.atomic():
+            states.save()
+    except DatabaseError:
+        log.exception("keeping fast-path states failed; the next reads are interpreted in full")
 
 
 def _read_ok(device: Device, entry: dict, summary: IngestSummary) -> bool:
     """False when the agent could not read the device at all; a partial read is still interpreted."""
     if entry.get("ok", True):
         return True
-    error = entry.get("error") or {}
-    summary.errors.append(f"{device.ip}: {error.get('code', 'error')}: {error.get('message', '')}"[:300])
+    error = entry.get("error")
+    if not isinstance(error, dict):  # an agent's bare message, or nothing
+        error = {"message": str(error or "")}
+    code, message = error.get("code", "error"), error.get("message", "")
+    summary.errors.append(f"{device.ip}: {code}: {message or ''}"[:300])
     Device.objects.filter(pk=device.pk).update(problems=[{"code": "read_failed", "message": str(error)[:300]}])
     return bool(entry.get("varbinds") or entry.get("base"))
 

@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from portal.accounts.forms import AdminSignInForm
 from portal.accounts.models import User
+
+# Operators sign in to /admin/ under the same lockout as dealers' staff.
+admin.site.login_form = AdminSignInForm
 
 
 @admin.register(User)

@@ -1,15 +1,46 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 
 from agents.forms import EmailListField
+from portal.accounts.lockout import Lockout, sign_in_attempt_begin, sign_in_attempt_failed, sign_in_attempt_succeeded
 from portal.accounts.models import Role, User
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 HOURS = [(h, f"{h:02d}:00") for h in range(24)]
 
 
-class SignInForm(AuthenticationForm):
+class LockoutMixin:
+    """Counts each password check against the account and the client address (portal.accounts.lockout); while
+    locked, the password is not even checked. `lockout` is set when the form was refused for that."""
+
+    lockout: Lockout | None = None
+
+    def clean(self):
+        email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if not email or not password:
+            return super().clean()  # a missing field: no password is checked, nothing to count
+        client = self.request.META.get("REMOTE_ADDR") if self.request else None
+        attempt = sign_in_attempt_begin(email=email.strip().lower(), client=client)
+        if isinstance(attempt, Lockout):
+            self.lockout = attempt
+            raise ValidationError(attempt.message(), code="locked")
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            sign_in_attempt_failed(attempt=attempt)
+            raise
+        sign_in_attempt_succeeded(attempt=attempt)
+        return cleaned
+
+
+class SignInForm(LockoutMixin, AuthenticationForm):
     username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True}))
+
+
+class AdminSignInForm(LockoutMixin, AdminAuthenticationForm):
+    """The operators' /admin/ sign-in on the central host, under the same lockout."""
 
 
 class UserCreateForm(forms.Form):
@@ -58,6 +89,12 @@ class DealerSettingsForm(forms.Form):
         choices=HOURS, coerce=int, widget=forms.CheckboxSelectMultiple, help_text="Meter reads, site time."
     )
     status_interval_minutes = forms.IntegerField(min_value=5, max_value=1440, label="Status scan every (minutes)")
+    technicians_manage_keys = forms.BooleanField(
+        required=False,
+        label="Technicians may manage license keys and archive",
+        help_text="Off: only admins generate and revoke license keys, switch agents off, and archive or restore "
+        "customers and sites.",
+    )
 
     def clean_notification_emails(self):
         field = EmailListField(required=False)

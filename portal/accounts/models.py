@@ -3,7 +3,7 @@
 import uuid
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 
@@ -58,6 +58,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_dealer_admin(self) -> bool:
         return self.is_active and self.role == Role.ADMIN
 
+    @property
+    def can_manage_keys(self) -> bool:
+        """License keys, switching agents off, archiving customers and sites: admins, and technicians where the
+        dealer allows it. A user exists only in its dealer's schema, so the connection's tenant is its dealer."""
+        if self.is_dealer_admin:
+            return True
+        dealer = getattr(connection, "tenant", None)
+        return self.can_edit and bool(getattr(dealer, "technicians_manage_keys", False))
+
 
 class ApiToken(models.Model):
     """A personal token for the dealer REST API: shown once, stored as a SHA-256 hash with a visible prefix."""
@@ -80,3 +89,25 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class SignInAttempt(models.Model):
+    """A sign-in attempt that failed, or is being checked right now (portal.accounts.lockout).
+
+    In the database, not the cache: a Redis restart must not reset an attacker's count. Rows live in the
+    dealer's schema (the account exists only there); those older than the window are deleted as new ones come.
+    """
+
+    email = models.CharField(max_length=254)  # as typed, lower-cased: unknown addresses count too
+    client = models.GenericIPAddressField(null=True, blank=True)
+    attempted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email", "attempted_at"], name="signin_email_at"),
+            models.Index(fields=["client", "attempted_at"], name="signin_client_at"),
+            models.Index(fields=["attempted_at"], name="signin_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.client} at {self.attempted_at:%Y-%m-%d %H:%M:%S}"

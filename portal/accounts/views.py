@@ -17,6 +17,13 @@ class SignInView(auth_views.LoginView):
     authentication_form = forms.SignInForm
     redirect_authenticated_user = True
 
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.lockout is not None:  # the form again, with when to try again; 429 for scripts
+            response.status_code = 429
+            response["Retry-After"] = str(form.lockout.seconds_left())
+        return response
+
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
@@ -88,7 +95,7 @@ class DealerSettingsView(AdminRequiredMixin, FormView):
     def get_initial(self):
         dealer = connection.tenant
         fields = ["name", "reply_to_email", "phone", "toner_alert_percent", "discovery_weekdays", "discovery_hour",
-                  "read_hours", "status_interval_minutes"]  # fmt: skip
+                  "read_hours", "status_interval_minutes", "technicians_manage_keys"]  # fmt: skip
         initial = {field: getattr(dealer, field) for field in fields}
         return {**initial, "notification_emails": "\n".join(dealer.notification_emails)}
 

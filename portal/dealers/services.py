@@ -60,7 +60,8 @@ def user_create_check(email: str, password: str) -> None:
 
 SCHEDULE_FIELDS = {"discovery_weekdays", "discovery_hour", "read_hours", "status_interval_minutes"}
 SETTINGS_FIELDS = ("name", "reply_to_email", "phone", "notification_emails", "toner_alert_percent",
-                   "discovery_weekdays", "discovery_hour", "read_hours", "status_interval_minutes")  # fmt: skip
+                   "discovery_weekdays", "discovery_hour", "read_hours", "status_interval_minutes",
+                   "technicians_manage_keys")  # fmt: skip
 
 
 def dealer_settings_update(

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 
 def env(name: str, default: str = "") -> str:
@@ -34,5 +35,15 @@ def envsecret(name: str, default: str = "") -> str:
 
 def redis_database(url: str, number: int) -> str:
     """The same Redis server, another database: redis://host:6379/0 -> redis://host:6379/<number>."""
-    base, _, last = url.rstrip("/").rpartition("/")
-    return f"{base}/{number}" if last.isdigit() and "//" in base else f"{url.rstrip('/')}/{number}"
+    parts = urlsplit(url)
+    if parts.scheme == "unix":  # unix:///run/redis.sock?db=0
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "db"] + [("db", str(number))]
+        return f"{url.partition('?')[0]}?{urlencode(query)}"
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+def redis_database_number(url: str) -> int:
+    """The database a Redis URL names (0 when it names none)."""
+    parts = urlsplit(url)
+    number = dict(parse_qsl(parts.query)).get("db") if parts.scheme == "unix" else parts.path.strip("/")
+    return int(number) if number and number.isdigit() else 0

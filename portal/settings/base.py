@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from portal.lib.env import env, envbool, envint, envlist, envsecret, redis_database
+from portal.lib.env import env, envbool, envint, envlist, envsecret, redis_database, redis_database_number
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(env("MB_VAR_DIR", str(BASE_DIR / "var")))
@@ -59,10 +59,17 @@ ROOT_URLCONF = "portal.urls_dealer"
 TENANT_LIMIT_SET_CALLS = True
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 
+# How many reverse proxies of ours stand in front of gunicorn (deploy/portal's nginx: 1). Only that many entries
+# of X-Forwarded-For are believed, by Django (portal.security) and DRF's throttles (NUM_PROXIES) alike.
+TRUSTED_PROXY_HOPS = envint("TRUSTED_PROXY_HOPS", 0)
+
 MIDDLEWARE = [
+    "portal.health.ProbeMiddleware",  # /healthz and /readyz, before the tenant lookup that needs the database
+    "portal.security.TrustedProxyMiddleware",
     "portal.middleware.DealerHostMiddleware",
     "agents.agent_api.tenancy.AgentCredentialTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "portal.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -91,7 +98,11 @@ TEMPLATES = [
 WSGI_APPLICATION = "portal.wsgi.application"
 
 DATABASE_URL = env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/meterbridge")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60))}
+# Persistent connections are checked before each request reuses them: after a PostgreSQL restart the first
+# request on a stale connection reconnects instead of answering 500.
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
+}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -118,16 +129,19 @@ STORAGES = {
 }
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
-# Shared by every web process: throttles and dashboard caches must agree across gunicorn workers.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
+# Shared by every web process: throttles and dashboard caches must agree across gunicorn workers. With Redis
+# unreachable the cache is a miss, never a 500 (portal.lib.cache), and throttles fail open.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        # Its own Redis database: a cache clear (FLUSHDB) must never take the Celery broker's queues with it.
-        "LOCATION": env("CACHE_URL", redis_database(REDIS_URL, 1)),
-        "KEY_PREFIX": env("CACHE_KEY_PREFIX", "mb"),
+        "BACKEND": "portal.lib.cache.DegradingRedisCache",
+        # By default the database after the broker's: a cache clear (FLUSHDB) must never take the Celery broker's
+        # queues with it, and deployments whose brokers use databases 0 and 2 get caches 1 and 3, not both 1.
+        "LOCATION": env("CACHE_URL", redis_database(CELERY_BROKER_URL, redis_database_number(CELERY_BROKER_URL) + 1)),
+        # One namespace per deployment (its database name unless set), should two share one CACHE_URL.
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", f"mb:{DATABASES['default']['NAME']}"),
     }
 }
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TASK_DEFAULT_QUEUE = env("MB_CELERY_QUEUE", "meterbridge")
 CELERY_TASK_ACKS_LATE = True
@@ -151,6 +165,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "portal.lib.api_errors.exception_handler",
     # Enrolment takes a key or a dealer's enrolment password from anyone on the Internet: slow guessing down.
     "DEFAULT_THROTTLE_RATES": {"enrolment": env("AGENT_ENROLMENT_RATE", "10/minute")},
+    "NUM_PROXIES": TRUSTED_PROXY_HOPS,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Meterbridge API",
@@ -161,6 +176,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents the errors it can answer (400/401/403/404), so clients and schemathesis know them.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.openapi.document_error_responses",
+    ],
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
@@ -176,14 +196,27 @@ ANYMAIL = {
 # Agent protocol knobs.
 AGENT_POLL_INTERVAL_SECONDS = envint("AGENT_POLL_INTERVAL_SECONDS", 300)
 AGENT_LEASE_SECONDS = envint("AGENT_LEASE_SECONDS", 900)
+# At-least-once interpretation (agents.services.results): the sweep queues a result again when its upload
+# could not queue it within the grace, or when it was queued this long ago and is still not interpreted.
+RESULT_QUEUE_GRACE_SECONDS = envint("RESULT_QUEUE_GRACE_SECONDS", 60)
+RESULT_REQUEUE_SECONDS = envint("RESULT_REQUEUE_SECONDS", 600)
 AGENT_MAX_UPLOAD_BYTES = envint("AGENT_MAX_UPLOAD_BYTES", 16 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = AGENT_MAX_UPLOAD_BYTES
-# Fernet key(s) for SNMP credentials at rest; defaults to one derived from SECRET_KEY.
-FIELD_ENCRYPTION_KEYS = envlist("FIELD_ENCRYPTION_KEYS")
+# Agent tokens: the portal asks for a new one at this age; a replaced token works this long after the swap.
+AGENT_TOKEN_MAX_AGE_DAYS = envint("AGENT_TOKEN_MAX_AGE_DAYS", 90)  # 0: only when a dealer asks
+AGENT_TOKEN_GRACE_HOURS = envint("AGENT_TOKEN_GRACE_HOURS", 24)
+# Fernet key(s) for SNMP credentials at rest, newest first (or FIELD_ENCRYPTION_KEYS_FILE, one per line).
+# Development and tests fall back to one derived from SECRET_KEY; production refuses to start without them.
+FIELD_ENCRYPTION_KEYS = envsecret("FIELD_ENCRYPTION_KEYS").replace(",", " ").split()
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Pages load nothing from other hosts and run no inline script or style (portal.security adds it to HTML).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+    "form-action 'self'; base-uri 'self'; object-src 'none'"
+)
 
 LOGGING = {
     "version": 1,

@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from portal.celery import app as celery_app
+from portal.lib.queue import task_send
 from reports.choices import EmailStatus
 from reports.excel.builder import CONTENT_TYPE
 from reports.models import OutboundEmail
@@ -21,6 +21,9 @@ from reports.models import OutboundEmail
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 STUCK_AFTER = timedelta(minutes=15)  # a worker that died mid-send: its claim expires
+QUEUE_GRACE = timedelta(minutes=2)  # a new email's own queueing runs right after its commit
+RETRY_LOST_AFTER = timedelta(minutes=30)  # well past send_email's longest back-off (8 minutes)
+SWEEP_BATCH = 200
 SEND_EMAIL_TASK = "reports.tasks.send_email"
 
 
@@ -55,8 +58,22 @@ def email_queue(*, kind: str, dedupe_key: str, recipients: list[str], rendered: 
     return email
 
 
-def _enqueue(email: OutboundEmail) -> None:
-    celery_app.send_task(SEND_EMAIL_TASK, args=[str(email.public_id)])
+def _enqueue(email: OutboundEmail) -> bool:
+    """False when the broker is down: the row stays pending and emails_requeue_stuck queues it later."""
+    return task_send(SEND_EMAIL_TASK, str(email.public_id))
+
+
+def emails_requeue_stuck(*, now=None) -> int:
+    """Beat: emails whose queueing failed (broker down), whose sender died mid-send, or whose retry was lost,
+    queued again. The claim (_claim) still lets each be sent once."""
+    now = now or timezone.now()
+    stuck = OutboundEmail.objects.filter(
+        Q(status=EmailStatus.PENDING, created_at__lt=now - QUEUE_GRACE)
+        | Q(status=EmailStatus.SENDING, claimed_at__lt=now - STUCK_AFTER)
+        | Q(status=EmailStatus.FAILED, claimed_at__lt=now - RETRY_LOST_AFTER),
+        attempts__lt=MAX_ATTEMPTS,
+    )
+    return sum(_enqueue(email) for email in stuck.only("pk", "public_id")[:SWEEP_BATCH])
 
 
 def _claim(email_id) -> OutboundEmail | None:

@@ -1,15 +1,24 @@
 """The "new devices found" email and toner / service alert emails: one per new condition, one when it clears."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import connection
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from meters.choices import SUPPLY_LOW_PREFIX, TONER_CODES
-from meters.models import Alert, Device
+from agents.choices import DirectiveKind, ResultStatus
+from agents.models import DirectiveResult
+from meters.choices import SUPPLY_LOW_PREFIX, TONER_CODES, EventKind
+from meters.models import Alert, Device, DeviceEvent
 from reports.choices import EmailKind
+from reports.models import OutboundEmail
 from reports.services.emails import email_queue, render_email
 
 SERVICE_CODES = {"service_requested", "overdue_preventive_maintenance"}
+NEW_DEVICES_CATCH_UP_WINDOW = timedelta(days=1)
+NEW_DEVICES_CATCH_UP_GRACE = timedelta(minutes=2)  # the discovery's own queueing runs right after its commit
 
 
 def _dealer_context() -> dict:
@@ -39,6 +48,27 @@ def new_devices_notify(*, result_id: str, device_ids: list[str]) -> None:
     rendered = render_email("new_devices", context, site.time_zone)
     email_queue(kind=EmailKind.NEW_DEVICES, dedupe_key=f"new-devices:{result_id}", recipients=recipients,
                 rendered=rendered, customer=site.customer)  # fmt: skip
+
+
+def new_devices_catch_up(*, now=None) -> int:
+    """Beat: the new-device email of a discovery whose own queueing was lost (the broker was down when its
+    interpretation committed). Found from the discovery's NEW events; the email's key keeps it to one."""
+    now = now or timezone.now()
+    emailed = OutboundEmail.objects.filter(
+        dedupe_key=Concat(Value("new-devices:"), Cast(OuterRef("public_id"), CharField()))
+    )
+    recent = DirectiveResult.objects.filter(
+        directive__kind=DirectiveKind.DISCOVER, status=ResultStatus.INTERPRETED,
+        interpreted_at__range=(now - NEW_DEVICES_CATCH_UP_WINDOW, now - NEW_DEVICES_CATCH_UP_GRACE),
+    ).exclude(Exists(emailed))  # fmt: skip
+    caught_up = 0
+    for result_id in recent.values_list("public_id", flat=True):
+        found = DeviceEvent.objects.filter(kind=EventKind.NEW, details__result=str(result_id))
+        device_ids = [str(pk) for pk in found.values_list("device__public_id", flat=True)]
+        if device_ids and connection.tenant.notification_emails:
+            new_devices_notify(result_id=str(result_id), device_ids=device_ids)
+            caught_up += 1
+    return caught_up
 
 
 def _device_dict(device: Device, is_new: bool = False) -> dict:

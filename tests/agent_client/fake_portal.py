@@ -35,6 +35,12 @@ class FakePortal:
     duplicates: list[str] = field(default_factory=list)
     unknown_directives: set[str] = field(default_factory=set)  # result posts for these get 404
     lose_next_acks: int = 0  # store the result, then drop the connection without answering
+    tokens: list[str] = field(default_factory=lambda: [TOKEN])  # accepted agent tokens; the last is the newest
+    rotate_token: bool = False  # heartbeat answers ask for a new token until one is handed out
+    lose_next_token_answers: int = 0  # issue a token, then drop the connection without answering
+    refuse: dict[str, int] = field(default_factory=dict)  # directive id -> status its result posts get, unstored
+    fail_after_storing: dict[str, int] = field(default_factory=dict)  # directive id -> 5xx answered once stored
+    read_schedule: dict[str, Any] | None = None  # sent with every poll when set
     tls: ssl.SSLContext | None = None
     port: int = 0
     server: ThreadingHTTPServer | None = None
@@ -88,15 +94,23 @@ def _handler(portal: FakePortal) -> type[BaseHTTPRequestHandler]:
             path = self.path.removeprefix("/agent/v1")
             if path in ("/enroll", "/register"):
                 return self._enroll(body) if path == "/enroll" else self._reply(201, {"license_key": LICENSE_KEY})
-            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            if self.headers.get("Authorization") not in [f"Bearer {token}" for token in portal.tokens]:
                 return self._reply(401, {"detail": "Unknown or revoked agent token.", "code": "bad_token"})
             if path == "/heartbeat":
-                return self._reply(200, {"poll_interval": portal.poll_interval, "server_time": "2026-11-21T10:00:00Z"})
+                beat = {"poll_interval": portal.poll_interval, "server_time": "2026-11-21T10:00:00Z"}
+                return self._reply(200, {**beat, "rotate_token": portal.rotate_token})
+            if path == "/token":
+                return self._new_token()
             if path == "/directives":
                 leased, portal.pending[:] = list(portal.pending), []
-                return self._reply(200, {"poll_interval": portal.poll_interval, "directives": leased})
+                answer: dict[str, Any] = {"poll_interval": portal.poll_interval, "directives": leased}
+                if portal.read_schedule is not None:
+                    answer["read_schedule"] = portal.read_schedule
+                return self._reply(200, answer)
             if path.endswith("/result"):
                 return self._result(path.split("/")[2], body)
+            if path == "/reads":  # an offline read: stored like a result, under a directive of its own
+                return self._result("offline-read", body)
             return self._reply(404, {"detail": "No such call.", "code": "not_found"})
 
         def _enroll(self, body: dict[str, Any]) -> None:
@@ -106,15 +120,29 @@ def _handler(portal: FakePortal) -> type[BaseHTTPRequestHandler]:
                               "dealer": {"code": "acme", "name": "Acme"},
                               "site": {"id": "s-1", "name": "Head office", "customer": "Contoso"}})  # fmt: skip
 
+        def _new_token(self) -> None:
+            portal.tokens.append(f"mbt_acme_{'abcdefgh'[len(portal.tokens)] * 8}_{'n' * 32}")
+            if portal.lose_next_token_answers > 0:  # issued, but the answer never reaches the agent
+                portal.lose_next_token_answers -= 1
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            portal.rotate_token = False
+            answer = {"token": portal.tokens[-1], "issued_at": "2026-11-21T10:00:00Z"}
+            self._reply(200, {**answer, "previous_token_expires_at": "2026-11-22T10:00:00Z"})
+
         def _result(self, directive_id: str, body: dict[str, Any]) -> None:
             if directive_id in portal.unknown_directives:
                 return self._reply(404, {"detail": "Unknown directive.", "code": "unknown_directive"})
+            if directive_id in portal.refuse:
+                return self._reply(portal.refuse[directive_id], {"detail": "Refused by the test.", "code": "refused"})
             key = self.headers.get("Idempotency-Key", "")
             duplicate = key in portal.results
             if duplicate:
                 portal.duplicates.append(key)
             else:
                 portal.results[key] = {"directive_id": directive_id, "body": body}
+            if directive_id in portal.fail_after_storing:  # e.g. the broker down after the row committed
+                return self._reply(portal.fail_after_storing.pop(directive_id), {"detail": "Stored, then failed."})
             if portal.lose_next_acks > 0:  # stored, but the answer never reaches the agent
                 portal.lose_next_acks -= 1
                 self.connection.shutdown(socket.SHUT_RDWR)

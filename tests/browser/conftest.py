@@ -6,10 +6,12 @@ Dealer hosts are `<code>.localhost`: chromium maps every *.localhost name to 127
 
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
+from django_tenants.utils import tenant_context
 
 from tests.support.paths import REPO_ROOT
 
@@ -72,6 +74,22 @@ def sign_in(browser, base: str, email: str, password: str, viewport: dict = DESK
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/")
     return page
+
+
+def in_acme(acme, work):
+    """Runs `work()` in dealer A's schema on a thread of its own (Playwright's loop owns this one)."""
+
+    def run():
+        from django.db import connection
+
+        try:
+            with tenant_context(acme.dealer):
+                return work()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()
 
 
 def screenshot(page, name: str) -> None:

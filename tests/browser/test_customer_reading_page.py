@@ -2,33 +2,15 @@
 to check, where the counters are, the form, a refused number, and the thank-you page."""
 
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django_tenants.utils import tenant_context
 
-from tests.browser.conftest import PHONE, screenshot, sign_in
+from tests.browser.conftest import PHONE, in_acme, screenshot, sign_in
 from tests.support.personas import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 DESKTOP = {"width": 1366, "height": 900}
-
-
-def in_acme(acme, work):
-    """Runs `work()` in dealer A's schema on a thread of its own (Playwright's loop owns this one)."""
-
-    def run():
-        from django.db import connection
-
-        try:
-            with tenant_context(acme.dealer):
-                return work()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(run).result()
 
 
 def stale_device_with_link() -> tuple[str, str, int]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from string import Template
 
 import pytest
+from cryptography.fernet import Fernet
 from django.db import connection
 
 from tests.support.live import free_tcp_port, wait_for_port
@@ -34,9 +35,12 @@ def nginx() -> str:
 def production_env(live_env: dict[str, str], var: Path) -> dict[str, str]:
     settings = connection.settings_dict
     database = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
-    env = {key: value for key, value in live_env.items() if not key.startswith(("MB_TEST", "EMAIL_"))}
+    env = {key: value for key, value in live_env.items() if not key.startswith(("MB_TEST", "EMAIL_", "FIELD_"))}
     secret = secrets.token_urlsafe(40)
     production = {"DJANGO_SETTINGS_MODULE": "portal.settings.production", "DJANGO_SECRET_KEY": secret}
+    # As an operator does once per install (deploy/portal/README.md): production refuses to start without it.
+    (var.parent / "field-keys").write_text(Fernet.generate_key().decode() + "\n")
+    production["FIELD_ENCRYPTION_KEYS_FILE"] = str(var.parent / "field-keys")
     return {**env, **production, "DATABASE_URL": database, "MB_VAR_DIR": str(var), "PORTAL_BASE_DOMAIN": "localhost"}
 
 

@@ -1,8 +1,6 @@
 """End to end: a real agent enrols with the real portal, discovers the simulated printers, reads them with the
 portal's plans, and the worker turns the uploads into devices with meters and toner."""
 
-import time
-
 from django_tenants.utils import tenant_context
 
 from agents.models import Agent, DirectiveResult
@@ -13,15 +11,7 @@ from meters.services.plans import read_directive_request
 from tests.e2e.agent_process import agent_cli
 from tests.support.factories import make_site
 from tests.support.snmprec import load_recording
-
-
-def wait_until(check, timeout: float = 60, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(interval)
-    raise AssertionError("timed out")
+from tests.support.waiting import wait_until
 
 
 def serial_of(recording: str) -> str | None:

@@ -21,7 +21,8 @@ def test_token_authenticated_crud_of_customers_and_sites(acme):
         f"/api/v1/customers/{customer_id}/", {"account_number": "C-1001"}, content_type="application/json"
     )
     assert patched.json()["account_number"] == "C-1001"
-    assert client.delete(f"/api/v1/customers/{customer_id}/").status_code == 204
+    assert client.delete(f"/api/v1/customers/{customer_id}/").status_code == 403  # archiving: admins by default
+    assert api_client_for(acme, acme.admin).delete(f"/api/v1/customers/{customer_id}/").status_code == 204
     assert Customer.objects.get(public_id=customer_id).archived_at is not None
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_tenants.utils import tenant_context
 
+from agents.models import DirectiveResult
 from agents.services.directives import directive_request
 from agents.services.keys import license_key_generate
 from meters.services.reading_requests import reading_request_create
@@ -48,6 +49,7 @@ def acme_objects(acme):
             "schedule": schedule, "report": run,
             "directive": directive, "agent_token": agent_token, "device": device,
             "flag": device.flags.get(), "reading_request": reading_request,
+            "result": DirectiveResult.objects.filter(directive__site=agent.site).first(),
             "reading_link": SimpleNamespace(public_id=reading_token)}  # fmt: skip
 
 
@@ -66,6 +68,7 @@ def object_for(route: str, name: str, objects) -> object | None:
         ("reading-link", "reading_link"),  # the customer's emailed link: its token
         ("reading", "reading_request"),
         ("directive", "directive"),
+        ("result", "result"),
     )
     words += ("agent", "agent"), ("user", "user")
     for word, obj in words:

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dealers', '0002_dealer_discovery_hour_dealer_discovery_weekdays_and_more'),
+        ("dealers", "0002_dealer_discovery_hour_dealer_discovery_weekdays_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='dealer',
-            name='technicians_manage_keys',
+            model_name="dealer",
+            name="technicians_manage_keys",
             field=models.BooleanField(default=False),
         ),
     ]
