@@ -74,12 +74,10 @@ def test_waits_until_a_booting_server_listens(loopback: str) -> None:
 
 
 def test_gives_up_after_the_timeout(loopback: str) -> None:
-    started = time.monotonic()
     result = run_script("wait-for", "--timeout", "1.5", f"tcp://{loopback}:{free_port()}")
     assert result.returncode == 1
     assert result.stdout == ""
     assert "did not answer within 1.5s" in result.stderr
-    assert time.monotonic() - started < 6
 
 
 def test_url_is_ready_only_once_it_stops_answering_5xx(starting_web_server: tuple[str, type[StartingUp]]) -> None:
