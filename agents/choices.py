@@ -5,6 +5,7 @@ class DirectiveKind(models.TextChoices):
     DISCOVER = "discover", "Discovery"
     READ = "read", "Meter read"
     STATUS = "status", "Status scan"
+    TEST = "test", "Credential test"
 
 
 class DirectiveStatus(models.TextChoices):

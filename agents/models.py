@@ -59,6 +59,11 @@ class Site(models.Model):
     )
     scan_exclusions = models.TextField(blank=True, help_text="Addresses or CIDRs never to probe, one per line.")
     scan_rate_limit = models.PositiveIntegerField(default=0, help_text="SNMP packets per second; 0 means no limit.")
+    # What the customer's IT agreed to: broadcast only when asked for and no explicit targets are given, and
+    # scheduled discoveries only inside the local time window (none: any time).
+    scan_broadcast = models.BooleanField(default=True)
+    scan_window_start = models.TimeField(null=True, blank=True)
+    scan_window_end = models.TimeField(null=True, blank=True)
     snmp_port = models.PositiveIntegerField(default=161)
     # Empty / null: the dealer's defaults. The next_* times are in UTC, computed in the site's zone.
     discovery_weekdays = ArrayField(models.PositiveSmallIntegerField(), default=list, blank=True)
@@ -84,10 +89,18 @@ class Site(models.Model):
 
 
 class SnmpCredential(models.Model):
-    """SNMP credentials a site's agent tries, in order. Secrets are encrypted at rest (Fernet)."""
+    """SNMP credentials a site's agent tries, in order: the site's own, then its customer's. Secrets are encrypted
+    at rest (Fernet). Exactly one of `site` and `customer` is set."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="snmp_credentials")
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.CASCADE, related_name="snmp_credentials")
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="snmp_credentials"
+    )
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
+    # The last "Test" of this credential: {"at", "status", "detail", "answered", "tried"}.
+    last_test = models.JSONField(default=dict, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     version = models.CharField(max_length=2, choices=SnmpVersion.choices, default=SnmpVersion.V2C)
     community_encrypted = models.TextField(blank=True)
@@ -99,7 +112,13 @@ class SnmpCredential(models.Model):
     v3_context = models.CharField(max_length=64, blank=True)
 
     class Meta:
-        ordering = ["site", "position", "id"]
+        ordering = ["site", "customer", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(site__isnull=False, customer__isnull=True) | Q(site__isnull=True, customer__isnull=False),
+                name="credential_of_a_site_or_a_customer",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"SNMPv{self.version} #{self.position}"
@@ -203,6 +222,8 @@ class Directive(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     completed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # What the agent reports while it works: {"probed", "total", "found", "at"}.
+    progress = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

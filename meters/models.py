@@ -31,6 +31,8 @@ class Device(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     port = models.PositiveIntegerField(default=161)
     credential = models.ForeignKey(SnmpCredential, null=True, blank=True, on_delete=models.SET_NULL)
+    # The last "Test" of this device: {"at", "status", "detail", "credential"} (ok, timeout, auth_failure, …).
+    last_test = models.JSONField(default=dict, blank=True)
     is_monitored = models.BooleanField(default=True, help_text="Read meters and include in reports.")
     lifecycle = models.CharField(max_length=16, choices=Lifecycle.choices, default=Lifecycle.ACTIVE)
     first_seen_at = models.DateTimeField()
