@@ -17,13 +17,14 @@ class ProgressBar:
         self.enabled = stream.isatty() if enabled is None else enabled
         self.last_draw = 0.0
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int, found: int | None = None) -> None:
         now = time.monotonic()
         if not self.enabled or (done < total and now - self.last_draw < 0.1):
             return
         self.last_draw = now
         filled = self.width * done // max(total, 1)
-        self.stream.write(f"\rscanning [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total}")
+        found_text = "" if found is None else f", {found} printer(s) found"
+        self.stream.write(f"\rscanning [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total}{found_text}")
         if done >= total:
             self.stream.write("\n")
         self.stream.flush()

@@ -11,6 +11,7 @@ portal still accepts for its grace period, and is asked again at the next heartb
 from __future__ import annotations
 
 import gzip
+import http.client
 import json
 import logging
 import re
@@ -25,6 +26,7 @@ from agent_client.errors import AgentError, PortalError, PortalUnavailable
 
 API = "/agent/v1"
 USER_AGENT = f"meterbridge-agent/{__version__}"
+LONG_POLL_GRACE = 15.0  # seconds a long poll's socket waits past its `wait` for the portal's answer
 TOKEN_RE = re.compile(r"^mbt_[a-z0-9-]+_[a-z2-7]{8}_[a-z2-7]{32}$")  # docs/agent-protocol.md, "Host and credentials"
 log = logging.getLogger("meterbridge.agent")
 
@@ -76,8 +78,12 @@ class PortalClient:
         log.info("took a new agent token; the old one stops working after the portal's grace period")
         return True
 
-    def directives(self) -> dict[str, Any]:
-        return self.call("GET", "/directives")
+    def directives(self, wait: int | None = None) -> dict[str, Any]:
+        """A plain poll, or a long poll the portal holds up to `wait` seconds until the site has work (the socket
+        waits LONG_POLL_GRACE longer: past that, something between us cut the request)."""
+        if wait is None:
+            return self.call("GET", "/directives")
+        return self.call("GET", f"/directives?wait={int(wait)}", timeout=wait + LONG_POLL_GRACE)
 
     def post_result(self, directive_id: str, idempotency_key: str, gzip_body: bytes) -> dict[str, Any]:
         headers = {"Content-Encoding": "gzip", "Idempotency-Key": idempotency_key}
@@ -85,7 +91,7 @@ class PortalClient:
 
     def call(
         self, method: str, path: str, body: dict[str, Any] | None = None, *, raw: bytes | None = None,
-        headers: dict[str, str] | None = None, auth: bool = True,
+        headers: dict[str, str] | None = None, auth: bool = True, timeout: float | None = None,
     ) -> dict[str, Any]:  # fmt: skip
         all_headers = {"Accept": "application/json", "User-Agent": USER_AGENT, **(headers or {})}
         if body is not None:  # small control calls go plain; results (the bulk) come here already gzipped
@@ -96,14 +102,16 @@ class PortalClient:
             all_headers["Authorization"] = f"Bearer {self.token}"
         url = self.base_url + API + path  # http(s) only: checked in __init__
         request = urllib.request.Request(url, data=raw, headers=all_headers, method=method)  # noqa: S310
-        return self._send(request, f"{method} {API}{path}")
+        return self._send(request, f"{method} {API}{path}", timeout or self.timeout)
 
-    def _send(self, request: urllib.request.Request, what: str) -> dict[str, Any]:
+    def _send(self, request: urllib.request.Request, what: str, timeout: float) -> dict[str, Any]:
         try:
-            with self.opener.open(request, timeout=self.timeout) as response:
+            with self.opener.open(request, timeout=timeout) as response:
                 return _json(response.read(), response.headers.get("Content-Encoding"))
         except urllib.error.HTTPError as exc:
             raise _http_error(exc, what) from None
+        except http.client.HTTPException as exc:  # a proxy that closed mid-answer (IncompleteRead, BadStatusLine)
+            raise PortalUnavailable(f"{what}: the answer was cut off ({type(exc).__name__})") from None
         except (TimeoutError, urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             if isinstance(reason, ssl.SSLCertVerificationError):  # retrying will not help: say what to fix

@@ -1,14 +1,19 @@
-"""Run one directive (`discover`, `read`, `status`) and build its result JSON (docs/agent-protocol.md)."""
+"""Run one directive (`discover`, `read`, `status`, `test`) and build its result JSON (docs/agent-protocol.md)."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
+from agent_client.credential_test import run_test
 from agent_client.discovery import networks
 from agent_client.discovery.local_printers import local_printers
+from agent_client.discovery.reads import read_found
 from agent_client.discovery.sweep import Progress, SweepOptions, sweep
+from agent_client.discovery.window import window_refusal
 from agent_client.snmp.credentials import Credential, parse_credentials
+from agent_client.snmp.guard import SendGuard
 from agent_client.snmp.plan import Plan, PlanReader
 from agent_client.snmp.session import SnmpSession, Target
 from agent_client.timeutil import now_iso
@@ -16,13 +21,18 @@ from agent_client.timeutil import now_iso
 READ_CONCURRENCY = 32
 
 
-async def run_directive(directive: dict[str, Any], session: SnmpSession) -> dict[str, Any]:
+async def run_directive(
+    directive: dict[str, Any], session: SnmpSession, progress: Progress | None = None
+) -> dict[str, Any]:
     kind = str(directive.get("kind"))
     params = directive.get("params") or {}
+    session.guard = SendGuard.from_params(params)  # never-scan list and packets/s, whatever the kind
     if kind == "discover":
-        return await run_discover(params, session)
+        return await run_discover(params, session, progress)
     if kind in ("read", "status"):
         return await run_read(kind, params, session)
+    if kind == "test":
+        return await run_test(params, session)
     error = {"target": "", "code": "unsupported", "message": f"unknown directive kind {kind!r}"}
     return {"kind": kind, "started_at": now_iso(), "finished_at": now_iso(), "errors": [error]}
 
@@ -32,15 +42,28 @@ async def run_discover(
 ) -> dict[str, Any]:
     started = now_iso()
     own = networks.local_networks()
+    refusal = window_refusal(params.get("window"), datetime.now(UTC))
+    if refusal is not None:
+        return refused_discover(started, own, refusal)
     options = SweepOptions.from_params(params, parse_credentials(params.get("credentials") or []))
     if not options.targets:
         options.targets = own
     found = await sweep(options, session, progress)
+    await read_found(found.devices, params, options.credentials, session)  # meters in the same result
     local = await asyncio.to_thread(local_printers) if params.get("local_printers", False) else []
     return {
         "kind": "discover", "started_at": started, "finished_at": now_iso(), "networks": own,
         "addresses_scanned": found.addresses_scanned, "responders": len(found.devices), "devices": found.devices,
         "local_printers": local, "errors": found.errors,
+    }  # fmt: skip
+
+
+def refused_discover(started: str, own: list[str], reason: str) -> dict[str, Any]:
+    """A discovery not run: it says nothing about which devices are there (the portal must not count any gone)."""
+    error = {"target": "", "code": "outside_window", "message": reason}
+    return {
+        "kind": "discover", "started_at": started, "finished_at": now_iso(), "networks": own,
+        "addresses_scanned": 0, "responders": 0, "devices": [], "local_printers": [], "errors": [error],
     }  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 """The service loop: heartbeat, lease directives, run them, store results, flush the outbox; back off while the
-portal is away, reading meters on the last known schedule meanwhile; stop cleanly on SIGTERM. Asleep on an event
-between polls, so idle CPU is near zero.
+portal is away, reading meters on the last known schedule meanwhile; stop cleanly on SIGTERM. Between heartbeat
+cycles it long-polls a portal that holds polls (agent_client/long_poll.py), so "Scan now" runs in seconds, and is
+otherwise asleep on an event: idle CPU is near zero either way.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import logging
 import platform
 import random
 import signal
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,9 +26,11 @@ from agent_client import __version__
 from agent_client.delta import DeltaEncoder
 from agent_client.discovery import networks
 from agent_client.errors import PortalError, PortalUnavailable
+from agent_client.long_poll import LongPoll
 from agent_client.offline import SELF_SCHEDULED, OfflineReads, grace_for
 from agent_client.outbox import Entry, Outbox
 from agent_client.portal import PortalClient
+from agent_client.progress import ProgressReporter
 from agent_client.timeutil import now_iso
 from agent_client.worker import run_in_subprocess
 
@@ -42,14 +47,17 @@ Runner = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
 class Agent:
     def __init__(
-        self, client: PortalClient, outbox: Outbox, poll_interval: int = 300, runner: Runner = run_in_subprocess
+        self, client: PortalClient, outbox: Outbox, poll_interval: int = 300, runner: Runner | None = None
     ) -> None:
+        # The default runner tells the portal how a discovery is going while it runs (agent_client/progress.py).
+        runner = runner or functools.partial(run_in_subprocess, on_progress=ProgressReporter(client))
         self.client, self.outbox, self.runner = client, outbox, runner
         self.poll_interval = poll_interval
         self.stop = asyncio.Event()
         self.failures = 0
         self.last_error: str | None = None
         self.offline = OfflineReads(outbox)
+        self.long_poll = LongPoll()
         self.clock: Callable[[], datetime] = functools.partial(datetime.now, UTC)  # when reads are due
 
     async def cycle(self) -> None:
@@ -57,9 +65,13 @@ class Agent:
         beat = await self._call(self.client.heartbeat, self._heartbeat_payload())  # tells the backlog first
         self._adopt_interval(beat)
         await self.flush()  # results of an earlier cycle or run go before new work: they are the oldest
-        leased = await self._call(self.client.directives)
+        await self.run_leased(await self._call(self.client.directives))
+
+    async def run_leased(self, leased: dict[str, Any]) -> None:
+        """Runs what a poll leased, then posts the results."""
         self._adopt_interval(leased)
         self.offline.adopt_schedule(leased.get("read_schedule"))
+        self.long_poll.adopt(leased)
         for directive in leased.get("directives") or []:
             if self.stop.is_set():
                 return
@@ -166,7 +178,34 @@ class Agent:
 
     async def run_forever(self) -> None:
         while not self.stop.is_set():
-            await self.sleep(await self.step())
+            await self.between_cycles(await self.step())
+
+    async def between_cycles(self, delay: float) -> None:
+        """Until the next heartbeat cycle: long polls while the portal holds them (a directive queued meanwhile runs
+        in seconds), else sleep. Heartbeats keep their own cadence either way."""
+        deadline = time.monotonic() + delay
+        while not self.stop.is_set():
+            remaining = deadline - time.monotonic()
+            wait = None if self.failures else self.long_poll.wait_for(remaining)
+            if wait is None:
+                await self.sleep(max(0.0, remaining))
+                return
+            try:
+                await self.poll_long(wait)
+            except (PortalUnavailable, PortalError) as exc:  # away: the next cycle says so and backs off
+                log.info("polling for directives failed (%s)", exc)
+                return
+
+    async def poll_long(self, wait: int) -> None:
+        started = time.monotonic()
+        try:
+            leased = await self._call_in_daemon(self.client.directives, wait)
+        except (PortalUnavailable, PortalError) as exc:
+            leased = await self._call(self.client.directives)  # raises when the portal is away, not just the poll
+            self.long_poll.strike(str(exc))
+        else:
+            self.long_poll.answered(leased, wait, time.monotonic() - started)
+        await self.run_leased(leased)
 
     async def step(self) -> float:
         """One cycle; returns how long to sleep before the next."""
@@ -233,6 +272,32 @@ class Agent:
     async def _call(self, func: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
         """urllib blocks: run it in a thread so SIGTERM is still heard while a request hangs."""
         return await asyncio.to_thread(func, *args)
+
+    async def _call_in_daemon(self, func: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+        """As _call, in a daemon thread: the process exits on SIGTERM without waiting out a held poll (asyncio.run
+        joins its executor's threads)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[dict[str, Any]] = loop.create_future()
+
+        def settle(value: dict[str, Any] | None, error: Exception | None) -> None:
+            if future.done():  # cancelled: SIGTERM
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(value or {})
+
+        def run() -> None:
+            value, error = None, None
+            try:
+                value = func(*args)
+            except Exception as exc:  # handed to the awaiting coroutine
+                error = exc
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits any more
+                loop.call_soon_threadsafe(settle, value, error)
+
+        threading.Thread(target=run, name="long-poll", daemon=True).start()
+        return await future
 
 
 async def run_service(agent: Agent, once: bool = False) -> None:

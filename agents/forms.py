@@ -3,7 +3,10 @@ import zoneinfo
 from django import forms
 from django.core.validators import validate_email
 
+from agents.choices import AuthProtocol, PrivProtocol, SnmpVersion
 from agents.models import Customer, Site
+from agents.scan_scope import window_errors
+from portal.lib.addresses import MAX_TARGET_ADDRESSES, scope_errors
 
 COMMON_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
 
@@ -55,14 +58,44 @@ class SiteForm(forms.ModelForm):
 
     class Meta:
         model = Site
-        fields = ["name", "address", "time_zone", "scan_targets", "scan_exclusions", "scan_rate_limit", "snmp_port",
-                  "discovery_weekdays", "discovery_hour"]  # fmt: skip
+        fields = ["name", "address", "time_zone", "scan_targets", "scan_exclusions", "scan_broadcast",
+                  "scan_rate_limit", "scan_window_start", "scan_window_end", "snmp_port", "discovery_weekdays",
+                  "discovery_hour"]  # fmt: skip
         widgets = {
             "address": forms.Textarea(attrs={"rows": 2}),
             "scan_targets": forms.Textarea(attrs={"rows": 3, "placeholder": "192.168.1.0/24\n10.0.0.5-10.0.0.40"}),
-            "scan_exclusions": forms.Textarea(attrs={"rows": 2}),
+            "scan_exclusions": forms.Textarea(attrs={"rows": 2, "placeholder": "192.168.1.1\n192.168.1.200-220"}),
+            "scan_window_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "scan_window_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
-        labels = {"snmp_port": "SNMP port"}
+        labels = {"snmp_port": "SNMP port", "scan_exclusions": "Never scan", "scan_broadcast": "Broadcast",
+                  "scan_rate_limit": "Packets per second", "scan_window_start": "Scan window from",
+                  "scan_window_end": "Scan window until"}  # fmt: skip
+        help_texts = {
+            "scan_exclusions": "Addresses, ranges or networks the agent never sends a packet to, one per line.",
+            "scan_broadcast": "Also ask every host of the agent's own networks at once. Only without scan targets.",
+            "scan_rate_limit": "SNMP packets per second the agent may send, retries included; 0 means no limit.",
+            "scan_window_start": "Local time at the site. Scheduled scans wait for the window; empty: any time.",
+            "scan_window_end": "May be past midnight: 18:00 until 08:00 scans only at night.",
+        }
+
+    def clean_scan_targets(self):
+        return _scope_field(self.cleaned_data["scan_targets"], limit=MAX_TARGET_ADDRESSES)
+
+    def clean_scan_exclusions(self):
+        return _scope_field(self.cleaned_data["scan_exclusions"])
+
+    def clean(self):
+        cleaned = super().clean()
+        for message in window_errors(cleaned.get("scan_window_start"), cleaned.get("scan_window_end")):
+            self.add_error("scan_window_end", message)
+        return cleaned
+
+
+def _scope_field(text: str, *, limit: int | None = None) -> str:
+    if errors := scope_errors(text, limit=limit):
+        raise forms.ValidationError(errors)
+    return text
 
 
 class LicenseKeyForm(forms.Form):
@@ -70,3 +103,41 @@ class LicenseKeyForm(forms.Form):
     expires_in_days = forms.IntegerField(
         min_value=1, max_value=3650, required=False, help_text="Leave empty for a key that does not expire."
     )
+
+
+def _secret_input() -> forms.PasswordInput:
+    # Never rendered back; "new-password" keeps browsers from filling in the user's own sign-in password.
+    return forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password", "spellcheck": "false"})
+
+
+class SnmpCredentialForm(forms.Form):
+    """Plain fields: what is valid (key lengths, privacy needs authentication) is the service's to say
+    (agents.services.credentials), so the form, the API and the admin refuse the same things."""
+
+    label = forms.CharField(max_length=100, required=False, help_text="e.g. the customer's name for it")
+    version = forms.ChoiceField(choices=SnmpVersion.choices, initial=SnmpVersion.V2C, label="SNMP version")
+    community = forms.CharField(max_length=128, required=False, strip=False, widget=_secret_input(),
+                                help_text="SNMPv1/v2c only.")  # fmt: skip
+    user = forms.CharField(max_length=64, required=False, label="SNMPv3 user")
+    auth_protocol = forms.ChoiceField(choices=AuthProtocol.choices, required=False, label="Authentication")
+    auth_key = forms.CharField(max_length=128, required=False, strip=False, widget=_secret_input(),
+                               label="Authentication key", help_text="At least 8 characters.")  # fmt: skip
+    priv_protocol = forms.ChoiceField(choices=PrivProtocol.choices, required=False, label="Privacy")
+    priv_key = forms.CharField(max_length=128, required=False, strip=False, widget=_secret_input(),
+                               label="Privacy key", help_text="At least 8 characters.")  # fmt: skip
+    context = forms.CharField(max_length=64, required=False, label="SNMPv3 context", help_text="Usually empty.")
+
+    def __init__(self, *args, stored=None, **kwargs):
+        """`stored`: the credential being edited; its secrets are never shown, a blank field keeps them."""
+        super().__init__(*args, **kwargs)
+        if stored is None:
+            return
+        for name, field in (("community", "community_encrypted"), ("auth_key", "auth_key_encrypted"),
+                            ("priv_key", "priv_key_encrypted")):  # fmt: skip
+            if getattr(stored, field):
+                self.fields[name].help_text = "Stored. Leave blank to keep it; type a new one to replace it."
+                self.fields[name].widget.attrs["placeholder"] = "••••••••"
+
+    def add_service_errors(self, errors: dict[str, str]) -> None:
+        for name, message in errors.items():
+            self.add_error(name if name in self.fields else None, message)

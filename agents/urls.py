@@ -1,6 +1,9 @@
 from django.urls import path
 
-from agents.views import customers, keys, results, sites
+from agents.views import credentials, customers, discovery, keys, results, sites
+
+credential_new = credentials.CredentialCreateView.as_view()  # for a site or a customer
+credential_panel = credentials.SiteCredentialsPanelView.as_view()  # polled while a test runs
 
 urlpatterns = [
     path("customers/", customers.CustomerListView.as_view(), name="customer-list"),
@@ -13,8 +16,15 @@ urlpatterns = [
     path("sites/<uuid:public_id>/edit/", sites.SiteUpdateView.as_view(), name="site-edit"),
     path("sites/<uuid:public_id>/archive/", sites.SiteArchiveView.as_view(), name="site-archive"),
     path("sites/<uuid:public_id>/scan/", sites.SiteScanNowView.as_view(), name="site-scan"),
+    path("sites/<uuid:public_id>/scan-progress/", discovery.SiteScanProgressView.as_view(), name="site-scan-progress"),
     path("sites/<uuid:public_id>/keys/", keys.LicenseKeyCreateView.as_view(), name="key-create"),
     path("keys/<uuid:public_id>/revoke/", keys.LicenseKeyRevokeView.as_view(), name="key-revoke"),
+    path("sites/<uuid:site_id>/credentials/new/", credential_new, name="site-credential-create"),
+    path("sites/<uuid:public_id>/credentials/", credential_panel, name="site-credentials-panel"),
+    path("customers/<uuid:customer_id>/credentials/new/", credential_new, name="customer-credential-create"),
+    path("credentials/<uuid:public_id>/edit/", credentials.CredentialUpdateView.as_view(), name="credential-edit"),
+    path("credentials/<uuid:public_id>/remove/", credentials.CredentialRemoveView.as_view(), name="credential-remove"),
+    path("credentials/<uuid:public_id>/move/", credentials.CredentialMoveView.as_view(), name="credential-move"),
     path("results/<uuid:public_id>/reinterpret/", results.ResultRetryView.as_view(), name="result-retry"),
     path("agents/", keys.AgentListView.as_view(), name="agent-list"),
     path("agents/<uuid:public_id>/revoke/", keys.AgentRevokeView.as_view(), name="agent-revoke"),

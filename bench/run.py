@@ -8,7 +8,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 # discovery counts packets on the loopback interface, which needs root.
-BENCHMARKS = ["ingest.py", "report.py", "dashboard.py", "discovery.py", "billing.py"]
+BENCHMARKS = ["ingest.py", "report.py", "dashboard.py", "discovery.py", "billing.py", "scan_now.py"]
 
 
 def main() -> int:

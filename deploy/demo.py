@@ -114,7 +114,9 @@ def prepare_database() -> None:
 
 def start_portal() -> None:
     print("Starting the portal…")
-    start("web", [str(BIN / "gunicorn"), "portal.wsgi", "-b", f"127.0.0.1:{WEB_PORT}", "-w", "2", "--timeout", "60"])
+    # The production config (threaded workers: agents long-poll, so "Scan now" answers in seconds), smaller.
+    start("web", [str(BIN / "gunicorn"), "--config", "deploy/portal/gunicorn.conf.py", "portal.wsgi",
+                  "-b", f"127.0.0.1:{WEB_PORT}", "-w", "2"])  # fmt: skip
     start("worker", [str(BIN / "celery"), "-A", "portal", "worker", "--loglevel", "INFO", "--concurrency", "2"])
     start("beat", [str(BIN / "celery"), "-A", "portal", "beat", "--loglevel", "INFO"])
     subprocess.run([str(ROOT / "deploy/bin/wait-for"), "--timeout", "60", f"127.0.0.1:{WEB_PORT}"], check=True,

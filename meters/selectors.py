@@ -290,6 +290,9 @@ def device_last_raw(*, device: Device) -> dict | None:
         return None
     entries = read.result.payload.get("devices") if isinstance(read.result.payload, dict) else None
     mine = [e for e in entries or [] if isinstance(e, dict) and e.get("device_id") == str(device.public_id)]
+    if not mine:  # read in the discovery that found it (docs/agent-protocol.md, "Reads in the discovery")
+        reads = (e.get("read") for e in entries or [] if isinstance(e, dict))
+        mine = [r for r in reads if isinstance(r, dict) and r.get("device_id") == str(device.public_id)]
     return {"read_at": read.read_at, "result_id": read.result.public_id, "received_at": read.result.received_at,
             "entry": _whole_entry(mine[0]) if mine else None}  # fmt: skip
 

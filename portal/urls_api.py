@@ -13,6 +13,7 @@ router.register("sites", agent_views.SiteViewSet, basename="site")
 router.register("license-keys", agent_views.LicenseKeyViewSet, basename="license-key")
 router.register("agents", agent_views.AgentViewSet, basename="agent")
 router.register("directives", agent_views.DirectiveViewSet, basename="directive")
+router.register("snmp-credentials", agent_views.SnmpCredentialViewSet, basename="snmp-credential")
 router.register("devices", meter_views.DeviceViewSet, basename="device")
 router.register("meter-flags", meter_views.MeterFlagViewSet, basename="meter-flag")
 

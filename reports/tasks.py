@@ -5,7 +5,7 @@ from celery import shared_task
 from portal.lib.tenants import for_each_tenant
 from reports.models import ReportRun
 from reports.services.emails import email_send, emails_requeue_stuck
-from reports.services.notifications import alerts_notify, new_devices_catch_up, new_devices_notify
+from reports.services.notifications import alerts_notify, discovery_emails_catch_up, discovery_notify
 from reports.services.runs import report_run_email_settled, report_run_execute, report_runs_requeue_stuck
 from reports.services.schedules import schedules_dispatch_due
 
@@ -28,8 +28,10 @@ def send_email(self, email_id: str) -> str:
 
 
 @shared_task(name="reports.tasks.notify_new_devices")
-def notify_new_devices(result_id: str, device_ids: list[str]) -> None:
-    new_devices_notify(result_id=result_id, device_ids=device_ids)
+def notify_new_devices(result_id: str, device_ids: list[str] | None = None) -> bool:
+    """A discovery's email of what changed. `device_ids` (its new printers) is what older portals queued: the
+    email now reads every change from the discovery's events, so it is accepted and not needed."""
+    return discovery_notify(result_id=result_id)
 
 
 @shared_task
@@ -40,12 +42,12 @@ def dispatch_due_reports() -> dict[str, object]:
 
 @shared_task
 def requeue_stuck_reports() -> dict[str, object]:
-    """Beat: report runs, emails and new-device emails whose queueing failed (broker down) or whose worker died,
+    """Beat: report runs, emails and discovery emails whose queueing failed (broker down) or whose worker died,
     queued again."""
     return for_each_tenant(
         lambda dealer: {
             "runs": report_runs_requeue_stuck(),
-            "new_devices": new_devices_catch_up(),
+            "discoveries": discovery_emails_catch_up(),
             "emails": emails_requeue_stuck(),
         }
     )

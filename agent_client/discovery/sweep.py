@@ -1,4 +1,4 @@
-"""A discovery sweep: probe every address, then read the identity of each responder."""
+"""A discovery sweep: probe every address, and read the identity of each responder as soon as it answers."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from typing import Any
 from agent_client.discovery import identity, networks, targets
 from agent_client.errors import SnmpError
 from agent_client.snmp.credentials import Credential
+from agent_client.snmp.guard import SendGuard
 from agent_client.snmp.plan import Plan, PlanReader
-from agent_client.snmp.probe import PROBE_OIDS, ProbeAnswer, Prober, WireStats
+from agent_client.snmp.probe import PROBE_OIDS, Answered, ProbeAnswer, Prober, WireStats
 from agent_client.snmp.session import SnmpSession, Target
 
 IDENTIFY_CONCURRENCY = 32
-Progress = Callable[[int, int], None]  # (addresses done, addresses in total)
+Progress = Callable[[int, int, int], None]  # (addresses probed, addresses in total, printers found)
 
 
 @dataclass
@@ -65,57 +66,114 @@ class SweepResult:
 
 
 async def sweep(options: SweepOptions, session: SnmpSession, progress: Progress | None = None) -> SweepResult:
-    hosts, errors = targets.expand(options.targets, options.exclude)
-    counter = _Counter(len(hosts), progress)
-    prober = Prober(options.port, options.timeout, options.retries, options.concurrency, options.rate_limit)
+    # One guard for every packet of the sweep, the prober's and pysnmp's alike: one budget, one never-scan list.
+    guard = session.guard = SendGuard(options.exclude, options.rate_limit)
+    hosts, errors = targets.expand(options.targets, guard.exclusions)
+    errors += [_unusable(item) for item in guard.exclusions.unusable]
+    scan = _Scan(options, session, len(hosts), progress)
+    prober = Prober(options.port, options.timeout, options.retries, options.concurrency, guard=guard)
     communities = [c for c in options.credentials if not c.is_v3]
-    answers = await prober.probe_all(hosts, communities, counter.tick) if communities else {}
-    if options.broadcast and communities:
-        hosts += await _broadcast(prober, options, communities, answers)
     v3 = [c for c in options.credentials if c.is_v3]
-    if v3:
-        silent = [h for h in hosts if h not in answers]
-        answers |= await _probe_v3(session, options, silent, v3)
-    counter.finish()
-    slots = asyncio.Semaphore(IDENTIFY_CONCURRENCY)
-    ordered = [answers[h] for h in hosts if h in answers]
-    devices = await asyncio.gather(*(_identify(session, options, a, slots, errors) for a in ordered))
-    return SweepResult(len(hosts), list(devices), errors, prober.stats)
+    try:
+        answers = await prober.probe_all(hosts, communities, scan.answered) if communities else {}
+        if options.broadcast and communities:
+            hosts += await _broadcast(prober, options, communities, answers, scan)
+        if v3:
+            on_done = scan.answered if not communities else scan.answered_late
+            await _probe_v3(session, options, [h for h in hosts if h not in answers], v3, on_done)
+        devices = await scan.devices(hosts)
+    finally:
+        scan.cancel()
+    errors += scan.errors
+    return SweepResult(len(hosts), devices, errors, prober.stats)
+
+
+def _unusable(item: str) -> dict[str, str]:
+    message = f"never-scan entry {item!r} is not an address, range, network or resolvable name: not applied"
+    return {"target": item, "code": "bad_target", "message": message}
 
 
 async def _broadcast(
-    prober: Prober, options: SweepOptions, communities: list[Credential], answers: dict[str, ProbeAnswer]
+    prober: Prober, options: SweepOptions, communities: list[Credential], answers: dict[str, ProbeAnswer], scan: _Scan
 ) -> list[str]:
-    """Adds responders to a broadcast that the targets did not cover; returns their addresses."""
+    """Adds responders to a broadcast that the targets did not cover; returns their addresses. The prober sends
+    nowhere on the never-scan list and drops answers from it."""
     addresses = options.broadcast_addresses
     if addresses is None:
         addresses = networks.broadcast_addresses(networks.local_networks())
-    excluded = set(targets.expand(options.exclude)[0])
     heard = await prober.broadcast(addresses, communities)
-    new = {ip: a for ip, a in heard.items() if ip not in answers and ip not in excluded}
+    new = {ip: a for ip, a in heard.items() if ip not in answers}
     answers.update(new)
+    for answer in new.values():
+        scan.answered_late(answer)
     return list(new)
 
 
 async def _probe_v3(
-    session: SnmpSession, options: SweepOptions, hosts: Sequence[str], creds: Sequence[Credential]
-) -> dict[str, ProbeAnswer]:
+    session: SnmpSession, options: SweepOptions, hosts: Sequence[str], creds: Sequence[Credential], on_done: Answered
+) -> None:
     slots = asyncio.Semaphore(options.concurrency)
 
-    async def one(ip: str) -> ProbeAnswer | None:
+    async def one(ip: str) -> None:
         async with slots:
+            answer = None
             for cred in creds:  # in the order given; an auth failure moves on to the next user
                 try:
                     vbs = await session.get(
                         Target(ip, options.port, cred, options.timeout, options.retries), PROBE_OIDS
                     )
-                    return ProbeAnswer(ip, cred, vbs)
+                    answer = ProbeAnswer(ip, cred, vbs)
+                    break
                 except SnmpError:
                     continue
-            return None
+        if on_done is not None:
+            on_done(answer)
 
-    found = await asyncio.gather(*(one(ip) for ip in hosts))
-    return {a.ip: a for a in found if a is not None}
+    await asyncio.gather(*(one(ip) for ip in hosts))
+
+
+class _Scan:
+    """One sweep's bookkeeping. A responder's identity is read as soon as it answers, so the progress can say how
+    many printers were found while the rest of the segment is still being probed."""
+
+    def __init__(self, options: SweepOptions, session: SnmpSession, total: int, progress: Progress | None) -> None:
+        self.options, self.session, self.total, self.progress = options, session, total, progress
+        self.probed = self.printers = 0
+        self.reads: dict[str, asyncio.Task[dict[str, Any]]] = {}
+        self.slots = asyncio.Semaphore(IDENTIFY_CONCURRENCY)
+        self.errors: list[dict[str, str]] = []
+
+    def answered(self, answer: ProbeAnswer | None) -> None:
+        """A target address is done probing."""
+        self.probed += 1
+        self.answered_late(answer)
+
+    def answered_late(self, answer: ProbeAnswer | None) -> None:
+        """An answer that is not a target's first probe (a broadcast responder, a v3 user after the communities)."""
+        if answer is not None and answer.ip not in self.reads:
+            self.reads[answer.ip] = asyncio.ensure_future(self._identify(answer))
+        self._report()
+
+    async def _identify(self, answer: ProbeAnswer) -> dict[str, Any]:
+        device = await _identify(self.session, self.options, answer, self.slots, self.errors)
+        if device.get("is_printer"):
+            self.printers += 1
+            self._report()
+        return device
+
+    async def devices(self, order: list[str]) -> list[dict[str, Any]]:
+        await asyncio.gather(*self.reads.values())
+        self.probed = max(self.probed, self.total)
+        self._report()
+        return [self.reads[ip].result() for ip in order if ip in self.reads]
+
+    def cancel(self) -> None:
+        for task in self.reads.values():
+            task.cancel()
+
+    def _report(self) -> None:
+        if self.progress is not None:
+            self.progress(min(self.probed, self.total), self.total, self.printers)
 
 
 async def _identify(
@@ -129,17 +187,3 @@ async def _identify(
         errors.append({"target": answer.ip, **read.error})
     varbinds = read.varbinds or answer.varbinds
     return identity.device_record(answer.ip, options.port, answer.credential.id, varbinds)
-
-
-class _Counter:
-    def __init__(self, total: int, progress: Progress | None) -> None:
-        self.done, self.total, self.progress = 0, total, progress
-
-    def tick(self) -> None:
-        self.done += 1
-        if self.progress is not None:
-            self.progress(self.done, self.total)
-
-    def finish(self) -> None:
-        if self.progress is not None and self.done < self.total:
-            self.progress(self.total, self.total)

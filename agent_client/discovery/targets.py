@@ -6,6 +6,8 @@ import ipaddress
 import socket
 from collections.abc import Iterable, Iterator
 
+from agent_client.snmp.guard import Exclusions
+
 MAX_ADDRESSES = 65536  # a /16: past this a typo ("10.0.0.0/8") would scan for hours
 
 
@@ -13,9 +15,9 @@ class TargetError(ValueError):
     pass
 
 
-def expand(targets: Iterable[str], exclude: Iterable[str] = ()) -> tuple[list[str], list[dict[str, str]]]:
+def expand(targets: Iterable[str], exclude: Iterable[str] | Exclusions = ()) -> tuple[list[str], list[dict[str, str]]]:
     """Addresses in the order given, without duplicates or exclusions, plus one error per unusable target."""
-    excluded = {ip for item in exclude for ip in _addresses_or_nothing(item)}
+    excluded = exclude if isinstance(exclude, Exclusions) else Exclusions(exclude)
     seen: dict[str, None] = {}
     errors: list[dict[str, str]] = []
     for target in targets:
@@ -79,10 +81,3 @@ def _single(target: str) -> str:
     except (socket.gaierror, UnicodeError) as exc:
         raise TargetError(f"cannot resolve {target}") from exc
     return str(infos[0][4][0])
-
-
-def _addresses_or_nothing(target: str) -> list[str]:
-    try:
-        return list(addresses(target.strip()))
-    except TargetError:
-        return []

@@ -10,7 +10,6 @@ import asyncio
 import itertools
 import random
 import socket
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +22,7 @@ from pysnmp.proto import api
 from agent_client.errors import SnmpError
 from agent_client.snmp.codec import Varbind
 from agent_client.snmp.credentials import Credential
+from agent_client.snmp.guard import RateLimiter, SendGuard
 from agent_client.snmp.session import plain_varbind
 
 PROBE_OIDS = ("1.3.6.1.2.1.1.2.0",)  # sysObjectID: every agent has it; one OID keeps a /24 sweep small
@@ -33,6 +33,9 @@ class ProbeAnswer:
     ip: str
     credential: Credential
     varbinds: list[Varbind]
+
+
+Answered = Callable[[ProbeAnswer | None], None] | None  # told of each host as its probe ends
 
 
 @dataclass
@@ -93,23 +96,6 @@ class _Receiver(asyncio.DatagramProtocol):
         pass
 
 
-class RateLimiter:
-    """Spaces packets at `rate` per second (0 = no limit) for networks whose firewalls dislike scans."""
-
-    def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate if rate > 0 else 0.0
-        self.next_slot = 0.0
-
-    async def wait(self) -> None:
-        if not self.interval:
-            return
-        now = time.monotonic()
-        slot = max(now, self.next_slot)
-        self.next_slot = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
-
-
 @dataclass
 class Prober:
     port: int = 161
@@ -118,19 +104,25 @@ class Prober:
     concurrency: int = 256
     rate_limit: float = 0.0
     stats: WireStats = field(default_factory=WireStats)
+    guard: SendGuard = field(default_factory=SendGuard)  # the directive's, shared with its SNMP session
+
+    def __post_init__(self) -> None:
+        if self.rate_limit > 0 and not self.guard.limiter.interval:  # a rate given the older way
+            self.guard.limiter = RateLimiter(self.rate_limit)
 
     async def probe_all(
-        self, hosts: Sequence[str], creds: Sequence[Credential], on_done: Callable[[], None] | None = None
+        self, hosts: Sequence[str], creds: Sequence[Credential], on_done: Answered = None
     ) -> dict[str, ProbeAnswer]:
-        """Probe every host with every v1/v2c credential; returns the answering hosts."""
+        """Probe every host with every v1/v2c credential; returns the answering hosts, in the order given.
+        `on_done` hears of each host as soon as its probe ends, with its answer or None."""
         loop = asyncio.get_running_loop()
         transport, receiver = await loop.create_datagram_endpoint(lambda: _Receiver(self.stats), family=socket.AF_INET)
-        ctx = _ProbeContext(transport, receiver, asyncio.Semaphore(self.concurrency), RateLimiter(self.rate_limit))
+        ctx = _ProbeContext(transport, receiver, asyncio.Semaphore(self.concurrency))
         try:
-            answers = await asyncio.gather(*(self._probe_host(ctx, h, creds, on_done) for h in hosts))
+            await asyncio.gather(*(self._probe_host(ctx, h, creds, on_done) for h in hosts))
         finally:
             transport.close()
-        return {a.ip: a for a in answers if a is not None}
+        return {h: ctx.answers[h] for h in hosts if h in ctx.answers}
 
     async def broadcast(self, addresses: Sequence[str], creds: Sequence[Credential]) -> dict[str, ProbeAnswer]:
         """One GET per broadcast address and credential; every host answering within the timeout is found,
@@ -139,13 +131,13 @@ class Prober:
         transport, receiver = await loop.create_datagram_endpoint(
             lambda: _Receiver(self.stats), family=socket.AF_INET, allow_broadcast=True
         )
-        ctx = _ProbeContext(transport, receiver, asyncio.Semaphore(1), RateLimiter(self.rate_limit))
+        ctx = _ProbeContext(transport, receiver, asyncio.Semaphore(1))
         try:
-            for address in addresses:
+            for address in (a for a in addresses if self.guard.allows(a)):  # a never-scan network's own broadcast
                 for cred in creds:
                     rid = ctx.new_id()
                     receiver.collecting[rid] = cred
-                    await ctx.limiter.wait()
+                    await self.guard.slot()
                     self._send(ctx, encode_get(cred, rid, PROBE_OIDS), address)
             await asyncio.sleep(self.timeout)
         finally:
@@ -153,22 +145,24 @@ class Prober:
         rank = {id(cred): i for i, cred in enumerate(creds)}
         found: dict[str, ProbeAnswer] = {}
         for answer in sorted(receiver.collected, key=lambda a: rank.get(id(a.credential), 0)):
-            found.setdefault(answer.ip, answer)
+            if self.guard.allows(answer.ip):  # an excluded host heard the broadcast: its answer is dropped
+                found.setdefault(answer.ip, answer)
         return found
 
-    async def _probe_host(
-        self, ctx: _ProbeContext, ip: str, creds: Sequence[Credential], on_done: Callable[[], None] | None
-    ) -> ProbeAnswer | None:
+    async def _probe_host(self, ctx: _ProbeContext, ip: str, creds: Sequence[Credential], on_done: Answered) -> None:
         async with ctx.slots:
-            try:
-                for _attempt in range(self.retries + 1):
-                    answer = await self._attempt(ctx, ip, creds)
-                    if answer is not None:
-                        return answer
-                return None
-            finally:
-                if on_done is not None:
-                    on_done()
+            answer = await self._tries(ctx, ip, creds) if self.guard.allows(ip) else None
+        if answer is not None:
+            ctx.answers[ip] = answer
+        if on_done is not None:
+            on_done(answer)
+
+    async def _tries(self, ctx: _ProbeContext, ip: str, creds: Sequence[Credential]) -> ProbeAnswer | None:
+        for _attempt in range(self.retries + 1):
+            answer = await self._attempt(ctx, ip, creds)
+            if answer is not None:
+                return answer
+        return None
 
     async def _attempt(self, ctx: _ProbeContext, ip: str, creds: Sequence[Credential]) -> ProbeAnswer | None:
         """Send every credential at once (a silent host then costs one timeout, not one per community) and
@@ -177,7 +171,7 @@ class Prober:
         pending = {ctx.new_id(): (cred, loop.create_future()) for cred in creds}
         for rid, (cred, future) in pending.items():
             ctx.receiver.waiting[rid] = (ip, future)
-            await ctx.limiter.wait()
+            await self.guard.slot()
             self._send(ctx, encode_get(cred, rid, PROBE_OIDS), ip)
         futures = [f for _, f in pending.values()]
         await asyncio.wait(futures, timeout=self.timeout, return_when=asyncio.FIRST_COMPLETED)
@@ -189,6 +183,8 @@ class Prober:
         return ProbeAnswer(ip, done[0][0], done[0][1]) if done else None
 
     def _send(self, ctx: _ProbeContext, data: bytes, ip: str) -> None:
+        if not self.guard.spend(ip):
+            return
         self.stats.packets_sent += 1
         self.stats.bytes_sent += len(data)
         ctx.transport.sendto(data, (ip, self.port))
@@ -199,7 +195,7 @@ class _ProbeContext:
     transport: asyncio.DatagramTransport
     receiver: _Receiver
     slots: asyncio.Semaphore
-    limiter: RateLimiter
+    answers: dict[str, ProbeAnswer] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(random.randint(1, 2**30)))
 
     def new_id(self) -> int:

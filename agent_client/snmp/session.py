@@ -1,6 +1,8 @@
 """The one seam for SNMP I/O through pysnmp: requests in, plain varbinds out, the agent's own exceptions.
 
-Everything pysnmp-specific (engine, auth data, value classes, error indications) stays in this module.
+Everything pysnmp-specific (engine, auth data, value classes, error indications) stays in this module. Every
+datagram pysnmp sends goes through the session's `SendGuard` (never-scan list, packets per second): retries are
+made here, one paced attempt at a time, rather than inside pysnmp where they could not be paced.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyasn1.error import PyAsn1Error
+from pysnmp.carrier.asyncio.dgram.udp import UdpAsyncioTransport
 from pysnmp.error import PySnmpError
 from pysnmp.hlapi.v3arch import asyncio as hl
 
@@ -24,6 +27,7 @@ from agent_client.errors import (
 )
 from agent_client.snmp.codec import MAX_OCTETS, Varbind, octets
 from agent_client.snmp.credentials import Credential
+from agent_client.snmp.guard import SendGuard
 
 AUTH = {
     "MD5": hl.usmHMACMD5AuthProtocol,
@@ -69,9 +73,10 @@ class Target:
 class SnmpSession:
     """One pysnmp engine shared by every request of a run (engine set-up is the expensive part)."""
 
-    def __init__(self) -> None:
+    def __init__(self, guard: SendGuard | None = None) -> None:
         self._engine = hl.SnmpEngine()
-        self._transports: dict[tuple[str, int, float, int], hl.UdpTransportTarget] = {}
+        self._transports: dict[tuple[str, int, float], hl.UdpTransportTarget] = {}
+        self.guard = guard or SendGuard()  # the runner sets each directive's own
 
     async def get(self, target: Target, oids: Sequence[str]) -> list[Varbind]:
         return await self._request(hl.get_cmd, target, oids)
@@ -86,6 +91,17 @@ class SnmpSession:
         self._engine.close_dispatcher()
 
     async def _request(self, command: Any, target: Target, oids: Sequence[str], *bulk: int) -> list[Varbind]:
+        self.guard.check(target.ip)
+        for attempt in range(max(0, target.retries) + 1):
+            await self.guard.slot()
+            try:
+                return await self._attempt(command, target, oids, bulk)
+            except SnmpTimeout:
+                if attempt >= target.retries:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _attempt(self, command: Any, target: Target, oids: Sequence[str], bulk: tuple[int, ...]) -> list[Varbind]:
         objects = [hl.ObjectType(hl.ObjectIdentity(oid)) for oid in oids]
         try:
             transport = await self._transport(target)
@@ -99,12 +115,34 @@ class SnmpSession:
         return [plain_varbind(name, value) for name, value in varbinds]
 
     async def _transport(self, target: Target) -> hl.UdpTransportTarget:
-        key = (target.ip, target.port, target.timeout, target.retries)
+        key = (target.ip, target.port, target.timeout)
         if key not in self._transports:
-            self._transports[key] = await hl.UdpTransportTarget.create(
-                (target.ip, target.port), timeout=target.timeout, retries=target.retries
-            )
+            made = await _GuardedTarget.create((target.ip, target.port), timeout=target.timeout, retries=0)
+            made.session = self
+            self._transports[key] = made
         return self._transports[key]
+
+
+class _GuardedUdp(UdpAsyncioTransport):  # type: ignore[misc]
+    """pysnmp's UDP socket, asking the session's guard before each datagram leaves."""
+
+    def __init__(self, session: SnmpSession) -> None:
+        super().__init__()
+        self.session = session
+
+    def send_message(self, outgoingMessage: Any, transportAddress: Any) -> None:
+        if self.session.guard.spend(str(transportAddress[0])):
+            super().send_message(outgoingMessage, transportAddress)
+
+
+class _GuardedTarget(hl.UdpTransportTarget):  # type: ignore[misc]
+    """The engine's one UDP socket is made by the first target it is given: ours make a guarded one."""
+
+    session: SnmpSession
+
+    def open_client_mode(self) -> Any:
+        self.transport = _GuardedUdp(self.session).open_client_mode(self.iface)
+        return self.transport
 
 
 def auth_data(cred: Credential) -> tuple[Any, hl.ContextData]:

@@ -105,6 +105,10 @@ class DirectivesResponseSerializer(serializers.Serializer):
     )
     directives = DirectiveSerializer(many=True)
     rotate_token = serializers.BooleanField(help_text=ROTATE_HELP)
+    max_wait = serializers.IntegerField(
+        help_text="The longest `wait` this portal holds a poll for; 0: it did not hold this one, or cannot (poll "
+        "plainly until the next heartbeat). Absent from portals without long polling."
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):
@@ -119,6 +123,16 @@ class ResultResponseSerializer(serializers.Serializer):
     status = serializers.CharField()
     result_id = serializers.UUIDField()
     duplicate = serializers.BooleanField()
+
+
+class ProgressRequestSerializer(serializers.Serializer):
+    probed = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, help_text="Addresses probed so far.")
+    total = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, help_text="Addresses to probe in all.")
+    found = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, help_text="Printers found so far.")
+
+
+class ProgressResponseSerializer(serializers.Serializer):
+    status = serializers.CharField()
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -11,5 +11,6 @@ urlpatterns = [
     path("token", views.TokenView.as_view(), name="token"),
     path("directives", views.DirectivesView.as_view(), name="directives"),
     path("directives/<uuid:directive_id>/result", views.DirectiveResultView.as_view(), name="result"),
+    path("directives/<uuid:directive_id>/progress", views.DirectiveProgressView.as_view(), name="progress"),
     path("reads", views.OfflineReadView.as_view(), name="offline-read"),
 ]

@@ -1,7 +1,9 @@
 """Agent API v1 (docs/agent-protocol.md). Thin: parse, call a service, shape the answer."""
 
+import functools
 import re
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -15,12 +17,17 @@ from agents.agent_api import serializers as s
 from agents.agent_api.authentication import AgentTokenAuthentication
 from agents.agent_api.parsers import MaybeGzipJSONParser
 from agents.errors import AgentApiError, CredentialRejected
-from agents.services import directives, enrolment, offline_reads, set_aside, tokens
-from meters.services.plans import discover_directive_request
+from agents.services import directives, enrolment, offline_reads, progress, set_aside, tokens, wakeups
+from meters.services.schedules import discovery_request
 
 IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
+WAIT_RE = re.compile(r"^[0-9]{1,6}$")  # ASCII digits only: int() would take "²" or "٣" and fail later
 ERRORS = {code: OpenApiResponse(s.ErrorSerializer) for code in (400, 401, 404, 413)}
 CONFLICT = OpenApiResponse(s.ErrorSerializer, description="Refused; `code` says why (docs/agent-protocol.md).")
+WAIT_HELP = (
+    "Long poll: hold the answer up to this many seconds (capped at `max_wait`) until the site has work. Absent: "
+    "answer at once, as agents before long polling expect."
+)
 
 
 class AgentView(APIView):
@@ -78,8 +85,9 @@ class EnrollView(AgentView):
             ip=self.client_ip(),
         )
         site, dealer = enrolled.agent.site, connection.tenant
-        # A new agent scans at once; waiting for Monday's discovery would leave the dealer looking at nothing.
-        discover_directive_request(site=site, requested_by="enrolment")
+        # A new agent scans at once (or when the site's scan window opens): waiting for Monday's discovery would
+        # leave the dealer looking at nothing.
+        discovery_request(site=site, requested_by="enrolment")
         body = {
             "agent_id": enrolled.agent.public_id,
             "token": enrolled.token,
@@ -124,10 +132,19 @@ class HeartbeatView(AgentView):
 
 
 class DirectivesView(AgentView):
-    @extend_schema(responses={200: s.DirectivesResponseSerializer, 401: ERRORS[401]})
+    @extend_schema(
+        parameters=[OpenApiParameter("wait", int, description=WAIT_HELP)],
+        responses={200: s.DirectivesResponseSerializer, 400: ERRORS[400], 401: ERRORS[401]},
+    )
     def get(self, request):
+        wait = long_poll_wait(request)
         enrolment.agent_touch(agent=self.agent, ip=self.client_ip())
-        leased = directives.directives_lease(agent=self.agent)
+        lease = functools.partial(directives.directives_lease, agent=self.agent)
+        held = can_hold_polls(request)
+        if wait and held:
+            leased, held = wakeups.wakeup_wait(site=self.agent.site, seconds=wait, check=lease)
+        else:
+            leased = lease()
         items = [
             {
                 "id": d.public_id,
@@ -139,7 +156,25 @@ class DirectivesView(AgentView):
         ]
         body = {"poll_interval": enrolment.poll_interval_seconds(), "directives": items}
         body["read_schedule"] = offline_reads.read_schedule(site=self.agent.site)
+        body["max_wait"] = settings.AGENT_LONG_POLL_MAX_WAIT if held else 0
         return Response({**body, "rotate_token": self.rotate_token()})
+
+
+def long_poll_wait(request) -> int | None:
+    """`?wait=` in whole seconds, capped at AGENT_LONG_POLL_MAX_WAIT: a poll never outlasts the proxy's timeout."""
+    text = request.query_params.get("wait")
+    if text is None or text == "":
+        return None
+    if not WAIT_RE.match(text):
+        raise AgentApiError("wait must be a whole number of seconds, 0 or more.", code="invalid")
+    return min(int(text), settings.AGENT_LONG_POLL_MAX_WAIT)
+
+
+def can_hold_polls(request) -> bool:
+    """A process that serves one request at a time (gunicorn's sync worker, the test client) says so in
+    wsgi.multithread: a poll held there would block every other request to it."""
+    limits = settings.AGENT_LONG_POLL_MAX_WAIT > 0 and settings.AGENT_LONG_POLL_SLOTS > 0
+    return bool(request.META.get("wsgi.multithread")) and limits
 
 
 class TokenView(AgentView):
@@ -171,6 +206,20 @@ class DirectiveResultView(AgentView):
         )
         body = {"status": "accepted", "result_id": stored.result.public_id, "duplicate": stored.duplicate}
         return Response(body)
+
+
+class DirectiveProgressView(AgentView):
+    """How a running discovery is going: addresses probed of total, printers found. Sent every few seconds at most;
+    only the latest is kept (agents/services/progress.py)."""
+
+    @extend_schema(
+        request=s.ProgressRequestSerializer,
+        responses={200: s.ProgressResponseSerializer, **ERRORS, 409: CONFLICT},
+    )
+    def post(self, request, directive_id):
+        data = self.valid(s.ProgressRequestSerializer)
+        progress.directive_progress_record(agent=self.agent, directive_id=directive_id, **data)
+        return Response({"status": "stored"})
 
 
 class OfflineReadView(AgentView):

@@ -1,5 +1,8 @@
 """Dealer API v1: for dealers who integrate Meterbridge with their ERP. Per-user tokens, role-checked."""
 
+from contextlib import contextmanager
+
+from django.db import transaction
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -11,7 +14,8 @@ from rest_framework.response import Response
 from agents.api import serializers as s
 from agents.choices import DirectiveKind, DirectiveStatus
 from agents.errors import AgentApiError
-from agents.models import Agent, Customer, Directive, DirectiveResult, LicenseKey, Site
+from agents.models import Agent, Customer, Directive, DirectiveResult, LicenseKey, Site, SnmpCredential
+from agents.services import credentials as credential_svc
 from agents.services import customers as svc
 from agents.services.enrolment import agent_revoke
 from agents.services.keys import license_key_generate, license_key_revoke
@@ -133,6 +137,73 @@ class AgentViewSet(viewsets.ReadOnlyModelViewSet):
         except AgentApiError as exc:
             return Response({"detail": exc.detail, "code": exc.code}, status=400)
         return Response(s.AgentSerializer(agent).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("site", OpenApiTypes.UUID, description="A site's own credentials."),
+            OpenApiParameter("customer", OpenApiTypes.UUID, description="A customer's credentials (all its sites)."),
+            OpenApiParameter(
+                "effective",
+                bool,
+                description="With `site`: every credential its agent tries, in the order tried "
+                "(the site's own, then its customer's).",
+            ),
+        ]
+    )
+)
+class SnmpCredentialViewSet(viewsets.ModelViewSet):
+    """SNMP communities and SNMPv3 users of a customer (all its sites) or of one site, tried in `position` order:
+    the site's own first, then its customer's. Secrets are write-only; test one with POST `<id>/test/`."""
+
+    serializer_class = s.SnmpCredentialSerializer
+    lookup_field = "public_id"
+
+    def get_queryset(self):
+        params = self.request.query_params
+        queryset = SnmpCredential.objects.select_related("site", "customer")
+        if site := uuid_param(params, "site"):
+            if params.get("effective") == "true":
+                return self._effective(site)
+            queryset = queryset.filter(site__public_id=site)
+        if customer := uuid_param(params, "customer"):
+            queryset = queryset.filter(customer__public_id=customer)
+        return queryset.order_by("customer_id", "site_id", "position", "pk")
+
+    def _effective(self, site_id):
+        site = Site.objects.filter(public_id=site_id).first()
+        return credential_svc.site_credentials(site) if site else []
+
+    def perform_create(self, serializer):
+        data, owner = serializer.service_fields(), serializer.validated_data
+        with _invalid_as_400():
+            credential = credential_svc.credential_create(site=owner.get("site"), customer=owner.get("customer"),
+                                                          **data)  # fmt: skip
+            if "position" in owner:
+                credential_svc.credential_move(credential=credential, position=owner["position"])
+        serializer.instance = credential
+
+    def perform_update(self, serializer):
+        credential = serializer.instance
+        with _invalid_as_400():
+            credential = credential_svc.credential_update(credential=credential, **serializer.service_fields())
+            if "position" in serializer.validated_data:
+                credential_svc.credential_move(credential=credential, position=serializer.validated_data["position"])
+        serializer.instance = credential
+
+    def perform_destroy(self, instance):
+        credential_svc.credential_delete(credential=instance)
+
+
+@contextmanager
+def _invalid_as_400():
+    """The service's CredentialInvalid as the API's 400 with the reason per field."""
+    try:
+        with transaction.atomic():
+            yield
+    except credential_svc.CredentialInvalid as exc:
+        raise ValidationError({field: [message] for field, message in exc.errors.items()}) from exc
 
 
 def _choice_param(params, name: str, choices) -> str | None:

@@ -4,11 +4,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.models import Customer, Site, SnmpCredential
-from portal.lib.crypto import encrypt_text
+from agents.services.credentials import credential_create
 
 CUSTOMER_FIELDS = ("name", "account_number", "contact_name", "contact_email", "contact_phone", "report_emails", "notes")
 SITE_FIELDS = ("name", "address", "time_zone", "scan_targets", "scan_exclusions", "scan_rate_limit", "snmp_port",
-               "discovery_weekdays", "discovery_hour")  # fmt: skip
+               "discovery_weekdays", "discovery_hour", "scan_broadcast", "scan_window_start",
+               "scan_window_end")  # fmt: skip
 
 
 def customer_create(*, name: str, needs_confirmation: bool = False, **fields) -> Customer:
@@ -49,9 +50,10 @@ def site_create(*, customer: Customer, name: str, needs_confirmation: bool = Fal
     site = Site(customer=customer, name=name.strip(), needs_confirmation=needs_confirmation, **fields)
     site.full_clean()
     site.save()
-    # Most fleets answer to "public"; v1 last for old print servers that ignore v2c.
-    snmp_credential_add(site=site, version="2c", community="public")
-    snmp_credential_add(site=site, version="1", community="public")
+    if not customer.snmp_credentials.exists():  # the customer's own credentials apply to it instead
+        # Most fleets answer to "public"; v1 last for old print servers that ignore v2c.
+        snmp_credential_add(site=site, version="2c", community="public")
+        snmp_credential_add(site=site, version="1", community="public")
     return site
 
 
@@ -84,14 +86,5 @@ def site_restore(*, site: Site) -> Site:
 
 
 def snmp_credential_add(*, site: Site, version: str, community: str = "", **v3) -> SnmpCredential:
-    position = site.snmp_credentials.count()
-    credential = SnmpCredential(site=site, position=position, version=version)
-    credential.community_encrypted = encrypt_text(community)
-    credential.v3_user = v3.get("user", "")
-    credential.auth_protocol = v3.get("auth_protocol", "")
-    credential.auth_key_encrypted = encrypt_text(v3.get("auth_key", ""))
-    credential.priv_protocol = v3.get("priv_protocol", "")
-    credential.priv_key_encrypted = encrypt_text(v3.get("priv_key", ""))
-    credential.v3_context = v3.get("context", "")
-    credential.save()
-    return credential
+    """A site credential, last in its list (for existing callers; new code calls credentials.credential_create)."""
+    return credential_create(site=site, version=version, community=community, **v3)

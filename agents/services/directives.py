@@ -13,8 +13,12 @@ from django.utils import timezone
 from agents.choices import DirectiveKind, DirectiveStatus
 from agents.errors import AgentApiError, Conflict, NotFound
 from agents.models import Agent, Directive, DirectiveResult, Site, SnmpCredential
+from agents.scan_scope import site_broadcast, site_scan_window
+from agents.services.credentials import site_credential_refs, site_credentials
 from agents.services.deltas import deltas_check
+from agents.services.progress import progress_final
 from agents.services.results import result_queue, result_requeue_if_waiting
+from agents.services.wakeups import wakeup_publish
 
 MAX_LEASED_PER_POLL = 20
 
@@ -25,23 +29,42 @@ class StoredResult:
     duplicate: bool
 
 
-def discover_params(*, site: Site) -> dict:
-    return {
+def discover_params(*, site: Site, outside_window: bool = False) -> dict:
+    """What the site's IT agreed to goes with the sweep (agents/scan_scope.py): the agent checks the window again
+    before it sends anything, unless a user chose to scan outside it now (`outside_window`)."""
+    window = site_scan_window(site)
+    params = {
         "targets": _lines(site.scan_targets),
         "exclude": _lines(site.scan_exclusions),
-        "credential_refs": list(site.snmp_credentials.values_list("pk", flat=True)),
+        "credential_refs": site_credential_refs(site),  # the site's own, then its customer's
         "port": site.snmp_port,
         "timeout": 1.0,
         "retries": 1,
         "concurrency": 256,
         "rate_limit": site.scan_rate_limit,
-        "broadcast": True,
+        "broadcast": site_broadcast(site).on,
         "local_printers": True,
     }
+    if window is not None and not outside_window:
+        params["window"] = window.as_params()
+    return params
+
+
+def read_scope_params(*, site: Site) -> dict:
+    """The never-scan list and packet budget a read or status scan carries, so the agent holds to them too."""
+    return {"exclude": _lines(site.scan_exclusions), "rate_limit": site.scan_rate_limit}
 
 
 def directive_request(*, site: Site, kind: str, params: dict | None = None, requested_by: str = "schedule"):
     """Queues a directive, or returns the one of that kind still pending (an agent that was away gets one)."""
+    directive = _directive_queue(site, kind, params, requested_by)
+    # Once committed (at once outside a transaction), the site's agent hears of it if it is long-polling
+    # (agents.services.wakeups). Registered after the write: in autocommit it runs right here.
+    transaction.on_commit(lambda: wakeup_publish(site=site))
+    return directive
+
+
+def _directive_queue(site: Site, kind: str, params: dict | None, requested_by: str) -> Directive:
     given = params is not None
     if params is None:
         params = discover_params(site=site) if kind == DirectiveKind.DISCOVER else {"devices": []}
@@ -93,6 +116,7 @@ def directives_requeue_expired(*, now: datetime | None = None) -> int:
         try:
             with transaction.atomic():
                 _return_to_pending(directive)
+            transaction.on_commit(lambda site=directive.site: wakeup_publish(site=site))  # lease-able again
         except IntegrityError:
             directive.status = DirectiveStatus.CANCELLED
             directive.error = "Lease expired; a newer directive of this kind was already queued."
@@ -109,22 +133,41 @@ def _return_to_pending(directive: Directive) -> None:
 
 
 def directive_payload(*, directive: Directive) -> dict:
-    """The params as the agent receives them: credential references replaced by the (decrypted) credentials."""
+    """The params as the agent receives them: credential references replaced by the (decrypted) credentials.
+
+    Only credentials the site tries go out, whatever the params say (a reference to a credential since removed,
+    or another customer's, is dropped). A read names one credential per device, the one that answered; a device
+    whose credential was removed is read with the site's first, until a discovery or a test finds the right one.
+    """
     params = dict(directive.params)
+    usable = site_credentials(directive.site)
+    shown = _Decrypted({credential.pk: credential for credential in usable})
     refs = params.pop("credential_refs", None)
     if refs is not None:
-        by_pk = SnmpCredential.objects.in_bulk(refs)
-        params["credentials"] = [by_pk[pk].as_directive_credential() for pk in refs if pk in by_pk]
+        params["credentials"] = [shown.get(pk) for pk in refs if pk in shown.by_pk]
     if "devices" in params:
-        params["devices"] = [_device_with_credential(device) for device in params["devices"]]
+        fallback = usable[0].pk if usable else None
+        params["devices"] = [_device_with_credential(device, shown, fallback) for device in params["devices"]]
     return params
 
 
-def _device_with_credential(device: dict) -> dict:
+class _Decrypted:
+    """Each credential decrypted once per payload: a read of 500 devices mostly names the same one."""
+
+    def __init__(self, by_pk: dict[int, SnmpCredential]):
+        self.by_pk, self._done = by_pk, {}
+
+    def get(self, pk: int) -> dict:
+        if pk not in self._done:
+            self._done[pk] = self.by_pk[pk].as_directive_credential()
+        return self._done[pk]
+
+
+def _device_with_credential(device: dict, shown: _Decrypted, fallback: int | None) -> dict:
     device = dict(device)
     ref = device.pop("credential_ref", None)
-    credential = SnmpCredential.objects.filter(pk=ref).first() if ref else None
-    device["credential"] = credential.as_directive_credential() if credential else None
+    ref = ref if ref in shown.by_pk else fallback
+    device["credential"] = shown.get(ref) if ref is not None else None
     return device
 
 
@@ -147,7 +190,7 @@ def directive_result_store(*, agent: Agent, directive_id, idempotency_key: str, 
                 directive=directive, agent=agent, idempotency_key=idempotency_key, payload=payload,
                 payload_bytes=size, body_sha256=digest,
             )  # fmt: skip
-            _complete(directive)
+            _complete(directive, payload)
     except IntegrityError:  # the same upload arrived twice at once
         return _duplicate(DirectiveResult.objects.get(agent=agent, idempotency_key=idempotency_key), digest)
     transaction.on_commit(lambda: result_queue(result))
@@ -188,10 +231,11 @@ def _check_payload(directive: Directive, payload) -> None:
         raise AgentApiError(f"This directive is a '{directive.kind}', the result says '{kind}'.", code="wrong_kind")
 
 
-def _complete(directive: Directive) -> None:
+def _complete(directive: Directive, payload: dict) -> None:
     directive.status = DirectiveStatus.DONE
     directive.completed_at = timezone.now()
-    directive.save(update_fields=["status", "completed_at"])
+    directive.progress = progress_final(directive=directive, payload=payload)  # a scan's last word is its result
+    directive.save(update_fields=["status", "completed_at", "progress"])
 
 
 def _lines(text: str) -> list[str]:

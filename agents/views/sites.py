@@ -7,8 +7,9 @@ from agents.choices import DirectiveKind
 from agents.forms import SiteForm
 from agents.models import Customer, DirectiveResult, Site
 from agents.services import customers as svc
+from agents.views.discovery import discovery_context, scan_now
 from agents.views.permissions import KeyManagerRequiredMixin
-from meters.services.plans import discover_directive_request, read_directive_request
+from meters.services.plans import read_directive_request
 from portal.lib.views import DealerPageMixin, EditorRequiredMixin, PublicIdObjectMixin
 
 
@@ -27,6 +28,7 @@ class SiteDetailView(DealerPageMixin, PublicIdObjectMixin, DetailView):
             Prefetch("results", queryset=latest_results)
         )[:10]
         context["new_key"] = self.request.session.pop(f"new-key-{site.public_id}", None)
+        context.update(discovery_context(site))
         return context
 
 
@@ -85,8 +87,9 @@ class SiteScanNowView(EditorRequiredMixin, PublicIdObjectMixin, View):
         if kind not in DirectiveKind.values:
             kind = DirectiveKind.DISCOVER
         if kind == DirectiveKind.DISCOVER:
-            discover_directive_request(site=site, requested_by=request.user.email)
-        elif read_directive_request(site=site, kind=kind, requested_by=request.user.email) is None:
+            scan_now(request, site)  # inside the site's scan window, or when it opens
+            return redirect("site-detail", public_id=site.public_id)
+        if read_directive_request(site=site, kind=kind, requested_by=request.user.email) is None:
             messages.info(request, "No monitored devices to read yet: run a discovery first.")
             return redirect("site-detail", public_id=site.public_id)
         messages.success(request, f"{DirectiveKind(kind).label} queued; the agent picks it up at its next poll.")

@@ -24,6 +24,7 @@ class DeviceSerializer(serializers.ModelSerializer):
             "id", "customer", "customer_name", "site", "manufacturer", "model", "serial", "mac", "ip", "hostname",
             "location", "firmware", "profile", "is_monitored", "lifecycle", "first_seen_at", "last_seen_at",
             "last_read_at", "latest_total", "latest_mono", "latest_color", "latest_meters", "status_text", "supplies",
+            "last_test",
         ]  # fmt: skip
         read_only_fields = [f for f in fields if f != "is_monitored"]
 

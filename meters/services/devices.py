@@ -24,7 +24,7 @@ class Sighting:
     profile: str
     credential_id: int | None
     at: datetime
-    result_id: str | None = None  # the discovery that saw it: its new-device email lists what it found new
+    result_id: str | None = None  # the discovery that saw it: its events carry it, for that discovery's email
 
 
 def identity_key(identity: Identity, *, site: Site, ip: str | None) -> str:
@@ -54,18 +54,37 @@ def _create(sighting: Sighting, key: str) -> Device:
     device = Device(identity_key=key, site=sighting.site, first_seen_at=sighting.at)
     _apply(device, sighting)
     device.save()
-    details = {"ip": sighting.ip, **({"result": sighting.result_id} if sighting.result_id else {})}
-    DeviceEvent.objects.create(device=device, kind=EventKind.NEW, at=sighting.at, details=details)
+    _event(device, EventKind.NEW, sighting, {"ip": sighting.ip})
+    _note_swapped_out(device, sighting)
     return device
+
+
+def _event(device: Device, kind: str, sighting: Sighting, details: dict) -> None:
+    """The discovery's result id goes with every change it saw: its email lists them (reports' notifications)."""
+    if sighting.result_id:
+        details = {**details, "result": sighting.result_id}
+    DeviceEvent.objects.create(device=device, kind=kind, at=sighting.at, details=details)
+
+
+def _note_swapped_out(device: Device, sighting: Sighting) -> None:
+    """A new serial at an address where the site had a printer with another serial: that printer was swapped
+    for this one (not merely silent), whether a discovery or a read saw it first."""
+    serial = (sighting.identity.serial or "").strip().upper()
+    if not serial or not sighting.ip:
+        return
+    others = Device.objects.filter(site=sighting.site, ip=sighting.ip).exclude(pk=device.pk).exclude(serial="")
+    for old in others:
+        if old.serial.strip().upper() != serial:
+            details = {"ip": sighting.ip, "now_serial": sighting.identity.serial, "device": str(device.public_id)}
+            _event(old, EventKind.REPLACED, sighting, details)
 
 
 def _note_changes(device: Device, sighting: Sighting) -> None:
     if device.site_id != sighting.site.pk:
         details = {"from_site": str(device.site.public_id), "to_site": str(sighting.site.public_id)}
-        DeviceEvent.objects.create(device=device, kind=EventKind.MOVED, at=sighting.at, details=details)
+        _event(device, EventKind.MOVED, sighting, details)
     elif sighting.ip and device.ip and device.ip != sighting.ip:
-        details = {"from": device.ip, "to": sighting.ip}
-        DeviceEvent.objects.create(device=device, kind=EventKind.ADDRESS, at=sighting.at, details=details)
+        _event(device, EventKind.ADDRESS, sighting, {"from": device.ip, "to": sighting.ip})
 
 
 def _apply(device: Device, sighting: Sighting) -> None:
@@ -95,10 +114,12 @@ def device_for_reading(device: Device, identity: Identity, profile: str, at: dat
     must never land on the old one's invoice, so the read goes to that printer (found or created)."""
     serial = (identity.serial or "").strip().upper()
     if serial and device.serial and serial != device.serial.strip().upper():
-        DeviceEvent.objects.create(device=device, kind=EventKind.REPLACED, at=at,
-                                   details={"ip": device.ip, "now_serial": identity.serial})  # fmt: skip
         sighting = Sighting(device.site, identity, device.ip, device.port, profile, device.credential_id, at)
-        return device_sighted(sighting)[0]
+        found, is_new = device_sighted(sighting)
+        if not is_new:  # a printer known already (moved here); a new one's creation noted the swap itself
+            details = {"ip": device.ip, "now_serial": identity.serial, "device": str(found.public_id)}
+            DeviceEvent.objects.create(device=device, kind=EventKind.REPLACED, at=at, details=details)
+        return found
     if serial and not device.serial:
         _rekey(device, identity)
     for field in ("hostname", "location", "contact", "firmware"):

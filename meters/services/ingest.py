@@ -11,7 +11,9 @@ from django.utils.dateparse import parse_datetime
 
 from agents.choices import DirectiveKind, ResultStatus
 from agents.models import DirectiveResult
+from agents.services.credentials import site_credential_refs
 from agents.services.deltas import is_delta, whole_varbinds
+from meters.choices import Lifecycle
 from meters.interpret import identify, interpret
 from meters.interpret.identity import read_identity
 from meters.interpret.mapping import mapping_version
@@ -20,8 +22,15 @@ from meters.interpret.printer_check import is_printer
 from meters.interpret.varbinds import VarbindIndex
 from meters.models import Device
 from meters.selectors import ModelMappings
+from meters.services.credential_tests import credential_test_ingest
 from meters.services.devices import Sighting, device_for_reading, device_sighted
-from meters.services.plans import read_directive_request
+from meters.services.plans import (
+    devices_read_request,
+    devices_to_read,
+    discovery_plan_used,
+    plan_covers,
+    read_directive_request,
+)
 from meters.services.reads import readings_record
 from meters.services.steady import SteadyStates
 from meters.services.steady_ingest import steady_ingest
@@ -51,6 +60,8 @@ def result_interpret(*, result: DirectiveResult, steady: bool = True) -> IngestS
     payload = result.payload if isinstance(result.payload, dict) else {}
     if kind == DirectiveKind.DISCOVER:
         summary = discovery_ingest(result, payload)
+    elif kind == DirectiveKind.TEST:
+        summary = IngestSummary(errors=credential_test_ingest(result, payload))
     else:
         summary = reads_ingest(result, payload, steady=steady)
     result.status = ResultStatus.INTERPRETED
@@ -79,7 +90,8 @@ def result_time(result: DirectiveResult, payload: dict) -> datetime:
 def discovery_ingest(result: DirectiveResult, payload: dict) -> IngestSummary:
     summary = IngestSummary()
     site, at = result.directive.site, result_time(result, payload)
-    credentials = set(site.snmp_credentials.values_list("pk", flat=True))
+    credentials = set(site_credential_refs(site))  # the site's own and its customer's
+    found: list[tuple[Device, dict]] = []
     for entry in _entries(payload, summary):
         index = VarbindIndex(entry.get("varbinds") if isinstance(entry.get("varbinds"), list) else [])
         printer, why = _printer_verdict(entry, index)
@@ -96,16 +108,67 @@ def discovery_ingest(result: DirectiveResult, payload: dict) -> IngestSummary:
             continue
         summary.devices += 1
         summary.printers[str(device.public_id)] = why
+        found.append((device, entry))
         if is_new:
             summary.new_devices.append(str(device.public_id))
-    if summary.devices:
-        # Meters for what was found, at once: a dealer should not wait for the next read window.
-        transaction.on_commit(lambda: read_directive_request(site=site, requested_by="discovery"))
-    if summary.new_devices:
-        args = [str(result.public_id), summary.new_devices]
-        # A broker down now costs only the speed: reports' sweep emails what a discovery found (its NEW events).
-        transaction.on_commit(lambda: task_send(NOTIFY_NEW_DEVICES_TASK, *args))
+    _reads_after_discovery(site, found, _first_reads(result, found, at, summary))
+    # Every discovery: what it did not see matters as much as what it found (the task decides if anything
+    # changed). A broker down now costs only the speed: reports' sweep emails a discovery whose email was never
+    # queued, from the events carrying its result id.
+    result_id = str(result.public_id)
+    transaction.on_commit(lambda: task_send(NOTIFY_NEW_DEVICES_TASK, result_id))
     return summary
+
+
+def _first_reads(
+    result: DirectiveResult, found: list[tuple[Device, dict]], at: datetime, summary: IngestSummary
+) -> set[str]:
+    """The meters the agent read from the printers it found, in the same run (docs/agent-protocol.md, "Reads in
+    the discovery"): stored after the devices, in the same transaction, as a read directive's are. Returns the
+    ids of the devices read. A read that failed, or lacks part of what the device's own profile reads (the agent
+    chose its plan by sysObjectID alone), is left for a read with the device's own plan."""
+    read_plan = result.directive.params.get("read_plan") or {}
+    full = []
+    for device, entry in found:
+        read = entry.get("read")
+        if not isinstance(read, dict) or read.get("ok") is not True or not isinstance(read.get("varbinds"), list):
+            continue
+        if not device.is_monitored or device.lifecycle == Lifecycle.RETIRED or not isinstance(read_plan, dict):
+            continue
+        if plan_covers(discovery_plan_used(read_plan, str(read.get("plan") or "")), device):
+            read["device_id"] = str(device.public_id)
+            full.append((device, {"device_id": str(device.public_id), "ok": True, "varbinds": read["varbinds"]}))
+    if not full:
+        return set()
+    # Which device each stored read is, kept in the stored result: the device page's raw data and re-deriving
+    # history (meters.services.rederive) find a read by device id. The agent's own fields are left as sent.
+    DirectiveResult.objects.filter(pk=result.pk).update(payload=result.payload)
+    devices = [device for device, _entry in full]
+    # Not a state for changes-only reads to advance from: the agent never sends a read as changes to a discovery.
+    states = SteadyStates(devices, str(result.public_id), enabled=False)
+    items = _interpret_full(full, at, states, ModelMappings(devices), summary)
+    summary.reads += _record(items, at, result, SECTIONS_READ, summary)
+    return {str(device.public_id) for device in devices}
+
+
+def _reads_after_discovery(site, found: list[tuple[Device, dict]], read: set[str]) -> None:
+    """Meters for what was found, at once: a dealer should not wait for the next read window. What the agent read
+    in the discovery is not read again; an agent that reads nothing in a discovery (older ones) gets the site's
+    read, as before."""
+    if not found:
+        return
+    if not any("read" in entry for _device, entry in found):
+        transaction.on_commit(lambda: read_directive_request(site=site, requested_by="discovery"))
+        return
+    unread = [device.pk for device, _entry in found if str(device.public_id) not in read]
+    if unread:
+        transaction.on_commit(lambda: _read_devices(site, unread))
+
+
+def _read_devices(site, pks: list[int]) -> None:
+    devices = list(devices_to_read(site).filter(pk__in=pks))
+    if devices:
+        devices_read_request(site=site, devices=devices, requested_by="discovery")
 
 
 def _entries(payload: dict, summary: IngestSummary) -> list[dict]:

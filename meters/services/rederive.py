@@ -51,18 +51,20 @@ EPISODE_KINDS = ("reset", "jump")  # an open one holds every later read of the d
 JUMP_KINDS = ("jump", "out_of_order")  # an undecided one is not what the next read is checked against
 
 # Every entry for the chunk's devices, oldest upload first, in the meter-read results of their sites and in
-# any result one of their reads came from (a device that moved sites keeps its history).
+# any result one of their reads came from (a device that moved sites keeps its history). A discovery's entry
+# holds the read the agent took in the same run under `read` (docs/agent-protocol.md, "Reads in the discovery").
 _ENTRIES_SQL = """
-SELECT r.id, r.payload->>'finished_at', e->>'device_id', e::text
+SELECT r.id, r.payload->>'finished_at', x.e->>'device_id', x.e::text
 FROM agents_directiveresult r
 JOIN agents_directive d ON d.id = r.directive_id
 CROSS JOIN LATERAL jsonb_array_elements(
-    CASE WHEN jsonb_typeof(r.payload->'devices') = 'array' THEN r.payload->'devices' ELSE '[]'::jsonb END) e
-WHERE d.kind = %(kind)s
+    CASE WHEN jsonb_typeof(r.payload->'devices') = 'array' THEN r.payload->'devices' ELSE '[]'::jsonb END) raw
+CROSS JOIN LATERAL (SELECT CASE WHEN d.kind = %(discover)s THEN raw->'read' ELSE raw END AS e) x
+WHERE d.kind = ANY(%(kinds)s)
   AND (%(since)s::timestamptz IS NULL OR r.received_at >= %(since)s::timestamptz)
   AND (d.site_id = ANY(%(sites)s) OR r.id IN (
       SELECT result_id FROM meters_meterread WHERE device_id = ANY(%(devices)s) AND result_id IS NOT NULL))
-  AND e->>'device_id' = ANY(%(ids)s)
+  AND x.e->>'device_id' = ANY(%(ids)s)
 ORDER BY r.received_at, r.id
 """
 
@@ -211,7 +213,8 @@ def _offsets_at(offsets: list[MeterOffset], at: datetime) -> dict[str, int]:
 def _stored_entries(devices: list[Device], since: datetime | None) -> list[tuple[int, str, str, dict]]:
     """(result pk, its finished_at, device id, entry) of every entry for the devices, oldest upload first."""
     params = {
-        "kind": DirectiveKind.READ.value,
+        "kinds": [DirectiveKind.READ.value, DirectiveKind.DISCOVER.value],
+        "discover": DirectiveKind.DISCOVER.value,
         "since": since,
         "sites": list({d.site_id for d in devices}),
         "devices": [d.pk for d in devices],

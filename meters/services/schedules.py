@@ -3,8 +3,12 @@
 Each site keeps its next due times (UTC) on its row; a beat pass every few minutes queues what is due.
 An agent that was away finds one directive of each kind waiting, not one per missed slot (directive_request
 dedupes pending ones), and the next time is computed from now, so missed slots are not replayed.
+
+Discoveries keep to the site's scan window (agents/scan_scope.py): one due outside it, scheduled or asked for
+with "Scan now", is due again when the window opens, and queued by the pass that finds it open.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
@@ -12,7 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agents.choices import DirectiveKind
-from agents.models import Site
+from agents.models import Directive, Site
+from agents.scan_scope import site_scan_window
 from meters.services.plans import discover_directive_request, read_directive_request
 from portal.lib.due import next_daily, next_interval, next_weekly
 
@@ -54,9 +59,13 @@ def _dispatch_site(site: Site, dealer, now: datetime, counts: dict[str, int]) ->
         site_schedule_reset(site=site, now=now)
         return
     if site.next_discovery_at <= now:
-        discover_directive_request(site=site)
-        site.next_discovery_at = upcoming["next_discovery_at"]
-        counts["discover"] += 1
+        window = site_scan_window(site)
+        if window is None or window.is_open(now):
+            discover_directive_request(site=site)
+            site.next_discovery_at = upcoming["next_discovery_at"]
+            counts["discover"] += 1
+        else:  # due, but the site's IT allows scans only in its window: when it opens
+            site.next_discovery_at = window.next_open(now)
     if site.next_read_at and site.next_read_at <= now:
         counts["read"] += bool(read_directive_request(site=site, kind=DirectiveKind.READ))
         site.next_read_at = upcoming["next_read_at"]
@@ -64,3 +73,32 @@ def _dispatch_site(site: Site, dealer, now: datetime, counts: dict[str, int]) ->
         counts["status"] += bool(read_directive_request(site=site, kind=DirectiveKind.STATUS))
         site.next_status_at = upcoming["next_status_at"]
     site.save(update_fields=["next_discovery_at", "next_read_at", "next_status_at"])
+
+
+@dataclass(frozen=True)
+class DiscoveryRequest:
+    directive: Directive | None  # None: it waits for the scan window
+    runs_at: datetime | None = None  # when the window opens and it is queued
+
+
+OUTSIDE_WINDOW_NOTE = " (outside the scan window)"
+
+
+def discovery_request(
+    *, site: Site, requested_by: str, outside_window: bool = False, now: datetime | None = None
+) -> DiscoveryRequest:
+    """A "Scan now": queued at once inside the site's scan window (or with none); outside it, due when it opens,
+    unless the user chose to scan outside it now (`outside_window`: the agent then gets no window to check)."""
+    now = now or timezone.now()
+    window = site_scan_window(site)
+    if outside_window and window is not None and not window.is_open(now):  # the record says who chose to
+        requested_by = requested_by[: 100 - len(OUTSIDE_WINDOW_NOTE)] + OUTSIDE_WINDOW_NOTE
+    if window is None or outside_window or window.is_open(now):
+        directive = discover_directive_request(site=site, requested_by=requested_by, outside_window=outside_window)
+        return DiscoveryRequest(directive)
+    if site.next_discovery_at is None:  # never scheduled yet: schedule reads and status scans too
+        site_schedule_reset(site=site, now=now)
+    # A slot due before the window opens would be put off to it anyway; one due later comes after this scan.
+    site.next_discovery_at = window.next_open(now)
+    site.save(update_fields=["next_discovery_at"])
+    return DiscoveryRequest(None, site.next_discovery_at)

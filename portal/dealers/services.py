@@ -1,5 +1,7 @@
 """Creating a dealer: its schema (migrated by django-tenants), its host name and its first admin."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -11,6 +13,8 @@ from portal.accounts.models import Role, User
 from portal.accounts.services import user_create
 from portal.dealers.models import Dealer, Domain, schema_name_for, validate_dealer_code
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
 
 class DealerExists(Exception):
     pass
@@ -18,6 +22,14 @@ class DealerExists(Exception):
 
 def dealer_host(code: str) -> str:
     return f"{code}.{settings.PORTAL_BASE_DOMAIN}"
+
+
+def dealer_url(code: str, path: str = "/") -> str:
+    """An address on the dealer's host as its staff reach it: the configured scheme, and the port of
+    PORTAL_CENTRAL_URL (none when it is the scheme's default, as behind the bundled nginx)."""
+    port = urlsplit(settings.PORTAL_CENTRAL_URL).port
+    shown = f":{port}" if port and port != DEFAULT_PORTS.get(settings.PORTAL_SCHEME) else ""
+    return f"{settings.PORTAL_SCHEME}://{dealer_host(code)}{shown}{path}"
 
 
 def public_tenant_ensure() -> Dealer:

@@ -57,3 +57,18 @@ def next_monthly(after: datetime, tz: str, day: int, hour: int) -> datetime:
 
 def next_interval(after: datetime, minutes: int) -> datetime:
     return after + timedelta(minutes=max(1, minutes))
+
+
+def window_is_open(now: datetime, tz: str, start: time, end: time) -> bool:
+    """Is `now` inside the local window [start, end)? An end before the start runs over midnight (18:00-08:00)."""
+    local = now.astimezone(ZoneInfo(tz)).time()
+    if start <= end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+def window_next_open(now: datetime, tz: str, start: time, end: time) -> datetime:
+    """`now` when the window is open, else the next instant it opens (its start, local time, DST-aware)."""
+    if window_is_open(now, tz, start, end):
+        return now
+    return _next(now, ZoneInfo(tz), [start], lambda d: True)

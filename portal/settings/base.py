@@ -196,6 +196,12 @@ ANYMAIL = {
 # Agent protocol knobs.
 AGENT_POLL_INTERVAL_SECONDS = envint("AGENT_POLL_INTERVAL_SECONDS", 300)
 AGENT_LEASE_SECONDS = envint("AGENT_LEASE_SECONDS", 900)
+# Long polls (agents.services.wakeups): the longest `wait` held (under nginx's 60 s proxy_read_timeout), how many
+# polls one web process holds at once (each holds a thread: deploy/portal/gunicorn.conf.py sizes it from its
+# threads; 0 = never hold), and the Redis whose pub/sub carries the wake-ups.
+AGENT_LONG_POLL_MAX_WAIT = envint("AGENT_LONG_POLL_MAX_WAIT", 55)
+AGENT_LONG_POLL_SLOTS = envint("AGENT_LONG_POLL_SLOTS", 8)
+AGENT_WAKEUP_URL = env("AGENT_WAKEUP_URL", REDIS_URL)
 # At-least-once interpretation (agents.services.results): the sweep queues a result again when its upload
 # could not queue it within the grace, or when it was queued this long ago and is still not interpreted.
 RESULT_QUEUE_GRACE_SECONDS = envint("RESULT_QUEUE_GRACE_SECONDS", 60)

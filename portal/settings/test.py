@@ -21,8 +21,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Each run its own cache namespace: parallel runs share one Redis.
-CACHES["default"]["KEY_PREFIX"] = f"test-{_test_name}"
+# Each run its own cache namespace: parallel runs share one Redis. The servers and workers a run starts are
+# told its namespace (tests/support/live.py), so a cache the test clears is the one they read.
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", f"test-{_test_name}")
 # The suite enrols many agents from 127.0.0.1; the throttle's own test sets the production rate.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"enrolment": "10000/minute"}}
 # Static files straight from the apps (as in development): the in-process client has no collectstatic.

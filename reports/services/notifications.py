@@ -1,8 +1,8 @@
-"""The "new devices found" email and toner / service alert emails: one per new condition, one when it clears."""
+"""The discovery email (what changed at a site) and toner / service alert emails: one per new condition, one when
+it clears."""
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
@@ -10,10 +10,13 @@ from django.utils import timezone
 
 from agents.choices import DirectiveKind, ResultStatus
 from agents.models import DirectiveResult
-from meters.choices import SUPPLY_LOW_PREFIX, TONER_CODES, EventKind
-from meters.models import Alert, Device, DeviceEvent
+from meters.choices import SUPPLY_LOW_PREFIX, TONER_CODES
+from meters.models import Alert, Device
+from portal.dealers.services import dealer_url
+from portal.lib.ids import is_uuid
 from reports.choices import EmailKind
 from reports.models import OutboundEmail
+from reports.services.discovery_diff import DiscoveryDiff, discovery_diff, may_hold_news
 from reports.services.emails import email_queue, render_email
 
 SERVICE_CODES = {"service_requested", "overdue_preventive_maintenance"}
@@ -28,47 +31,73 @@ def _dealer_context() -> dict:
 
 
 def _portal_url(path: str) -> str:
-    dealer = connection.tenant
-    return f"{settings.PORTAL_SCHEME}://{dealer.code}.{settings.PORTAL_BASE_DOMAIN}{path}"
+    return dealer_url(connection.tenant.code, path)
 
 
-def new_devices_notify(*, result_id: str, device_ids: list[str]) -> None:
-    """Right after a discovery that found printers for the first time; listed with the new ones marked."""
+def discovery_notify(*, result_id: str) -> bool:
+    """After a discovery: one email to the dealer with what changed at the site (new printers in yellow, moved,
+    swapped, not seen), none when nothing did. Its key keeps it to one whichever copy of the task runs."""
     recipients = list(connection.tenant.notification_emails)
-    new = list(Device.objects.filter(public_id__in=device_ids).select_related("site__customer"))
-    if not new or not recipients:
-        return
-    site = new[0].site
-    seen = list(site.devices.exclude(lifecycle="retired").order_by("model", "serial"))
-    new_ids = {d.pk for d in new}
-    devices = [_device_dict(d, is_new=d.pk in new_ids) for d in seen]
-    context = {**_dealer_context(), "customer_name": site.customer.name, "site_name": site.name,
-               "discovered_at": timezone.now(), "new_count": len(new), "devices": devices,
-               "portal_url": _portal_url(f"/sites/{site.public_id}/")}  # fmt: skip
-    rendered = render_email("new_devices", context, site.time_zone)
-    email_queue(kind=EmailKind.NEW_DEVICES, dedupe_key=f"new-devices:{result_id}", recipients=recipients,
-                rendered=rendered, customer=site.customer)  # fmt: skip
+    key = f"new-devices:{result_id}"
+    if not recipients or not is_uuid(result_id) or OutboundEmail.objects.filter(dedupe_key=key).exists():
+        return False
+    result = (
+        DirectiveResult.objects.filter(public_id=result_id, directive__kind=DirectiveKind.DISCOVER)
+        .select_related("directive__site__customer", "agent")
+        .first()
+    )
+    if result is None:
+        return False
+    diff = discovery_diff(result=result)
+    if not diff.changed:
+        return False
+    site = diff.site
+    rendered = render_email("discovery_diff", _diff_context(diff), site.time_zone)
+    email_queue(kind=EmailKind.NEW_DEVICES, dedupe_key=key, recipients=recipients, rendered=rendered,
+                customer=site.customer)  # fmt: skip
+    return True
 
 
-def new_devices_catch_up(*, now=None) -> int:
-    """Beat: the new-device email of a discovery whose own queueing was lost (the broker was down when its
-    interpretation committed). Found from the discovery's NEW events; the email's key keeps it to one."""
+def _diff_context(diff: DiscoveryDiff) -> dict:
+    site = diff.site
+    swapped = [{"ip": s.ip, "was": _device_dict(s.was), "now": _device_dict(s.now, is_new=True) if s.now else None}
+               for s in diff.swapped]  # fmt: skip
+    moved = [{**_device_dict(m.device), "was": m.was, "now": m.now} for m in diff.moved]
+    not_seen = [{**_device_dict(d), "last_seen_at": d.last_seen_at} for d in diff.not_seen]
+    return {
+        **_dealer_context(), "customer_name": site.customer.name, "site_name": site.name,
+        "discovered_at": diff.at, "new": [_device_dict(d, is_new=True) for d in diff.new], "moved": moved,
+        "swapped": swapped, "not_seen": not_seen, "not_scanned": diff.not_scanned, "summary": _summary(diff),
+        "portal_url": _portal_url(f"/sites/{site.public_id}/"),
+    }  # fmt: skip
+
+
+def _summary(diff: DiscoveryDiff) -> list[str]:
+    """["2 new devices", "1 moved", "1 serial changed", "1 not seen"], without the kinds that did not happen."""
+    counts = [
+        (len(diff.new), "new device", "new devices"), (len(diff.moved), "moved", "moved"),
+        (len(diff.swapped), "serial changed", "serials changed"), (len(diff.not_seen), "not seen", "not seen"),
+    ]  # fmt: skip
+    return [f"{count} {one if count == 1 else many}" for count, one, many in counts if count]
+
+
+def discovery_emails_catch_up(*, now=None) -> int:
+    """Beat: the email of a discovery whose own queueing was lost (the broker was down when its interpretation
+    committed). Only discoveries that may hold news are worked out again; the email's key keeps each to one."""
+    if not connection.tenant.notification_emails:
+        return 0
     now = now or timezone.now()
     emailed = OutboundEmail.objects.filter(
         dedupe_key=Concat(Value("new-devices:"), Cast(OuterRef("public_id"), CharField()))
     )
     recent = DirectiveResult.objects.filter(
-        directive__kind=DirectiveKind.DISCOVER, status=ResultStatus.INTERPRETED,
+        may_hold_news(), directive__kind=DirectiveKind.DISCOVER, status=ResultStatus.INTERPRETED,
         interpreted_at__range=(now - NEW_DEVICES_CATCH_UP_WINDOW, now - NEW_DEVICES_CATCH_UP_GRACE),
     ).exclude(Exists(emailed))  # fmt: skip
-    caught_up = 0
-    for result_id in recent.values_list("public_id", flat=True):
-        found = DeviceEvent.objects.filter(kind=EventKind.NEW, details__result=str(result_id))
-        device_ids = [str(pk) for pk in found.values_list("device__public_id", flat=True)]
-        if device_ids and connection.tenant.notification_emails:
-            new_devices_notify(result_id=str(result_id), device_ids=device_ids)
-            caught_up += 1
-    return caught_up
+    return sum(discovery_notify(result_id=str(rid)) for rid in recent.values_list("public_id", flat=True))
+
+
+new_devices_catch_up = discovery_emails_catch_up  # its name before it covered more than new printers (fault suite)
 
 
 def _device_dict(device: Device, is_new: bool = False) -> dict:

@@ -88,3 +88,30 @@ def test_another_dealers_staff_see_no_directives_and_cannot_scan(acme, beta):
     assert outsider.post(f"/api/v1/sites/{site}/scan/").status_code == 404
     assert outsider.get(f"/api/v1/directives/?site={site}").json()["results"] == []
     assert api_client_for(acme, acme.admin).post("/api/v1/sites/not-a-uuid/scan/").status_code == 404
+
+
+def _closed_window_now(site):
+    """A one-hour scan window that opened three hours ago in the site's time zone: closed now."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    local = timezone.now().astimezone(ZoneInfo(site.time_zone))
+    site.scan_window_start = (local.replace(minute=0) - timezone.timedelta(hours=3)).time()
+    site.scan_window_end = (local.replace(minute=0) - timezone.timedelta(hours=2)).time()
+    site.save(update_fields=["scan_window_start", "scan_window_end"])
+
+
+def test_an_api_scan_outside_the_window_waits_for_it_unless_asked_to_scan_anyway(acme):
+    agent = new_agent()
+    _closed_window_now(agent.site)
+    api = api_client_for(acme, acme.technician)
+    url = f"/api/v1/sites/{agent.site.public_id}/scan/"
+
+    waiting = api.post(url)
+
+    assert waiting.status_code == 202 and waiting.json()["code"] == "waiting_for_window"
+    assert waiting.json()["runs_at"] and not Directive.objects.filter(site=agent.site, kind="discover").exists()
+    anyway = api.post(f"{url}?outside_window=true")
+    assert anyway.status_code == 202 and anyway.json()["kind"] == "discover"
+    assert Directive.objects.get(site=agent.site, kind="discover").requested_by.endswith("(outside the scan window)")

@@ -5,9 +5,11 @@ from django_tenants.utils import schema_context, schema_exists
 
 from portal.accounts.models import Role, User
 from portal.dealers.models import Dealer, Domain
+from portal.dealers.services import dealer_url
 
 
-def test_create_dealer_makes_schema_host_and_first_admin(committed, capsys):
+def test_create_dealer_makes_schema_host_and_first_admin(committed, capsys, settings):
+    settings.PORTAL_SCHEME, settings.PORTAL_CENTRAL_URL = "https", "https://localhost:8443"  # not the default :8000
     call_command(
         "create_dealer",
         "gamma-print",
@@ -22,7 +24,21 @@ def test_create_dealer_makes_schema_host_and_first_admin(committed, capsys):
         admin = User.objects.get()
         assert (admin.email, admin.role) == ("boss@gamma.example", Role.ADMIN)
         assert admin.check_password("a long password 1")
-    assert "gamma-print.localhost" in capsys.readouterr().out
+    assert "sign in at https://gamma-print.localhost:8443/ as Boss@Gamma.example" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("scheme", "central", "address"),
+    [
+        ("https", "https://portal.example.com", "https://acme.portal.example.com/"),
+        ("http", "http://portal.example.com:80", "http://acme.portal.example.com/"),
+        ("http", "http://portal.example.com:8000", "http://acme.portal.example.com:8000/"),
+    ],
+)
+def test_the_sign_in_address_shows_a_port_only_when_it_is_not_the_schemes_own(settings, scheme, central, address):
+    settings.PORTAL_BASE_DOMAIN = "portal.example.com"
+    settings.PORTAL_SCHEME, settings.PORTAL_CENTRAL_URL = scheme, central
+    assert dealer_url("acme") == address
 
 
 def test_create_dealer_twice_is_a_clear_error(committed):

@@ -50,6 +50,7 @@ def acme_objects(acme):
             "directive": directive, "agent_token": agent_token, "device": device,
             "flag": device.flags.get(), "reading_request": reading_request,
             "result": DirectiveResult.objects.filter(directive__site=agent.site).first(),
+            "credential": agent.site.snmp_credentials.first(),
             "reading_link": SimpleNamespace(public_id=reading_token)}  # fmt: skip
 
 
@@ -57,6 +58,7 @@ def object_for(route: str, name: str, objects) -> object | None:
     if "<" not in route or "format" in route:
         return None
     words = (
+        ("credential", "credential"),
         ("report", "report"),
         ("schedule", "customer"),
         ("meter-flag", "flag"),
@@ -77,7 +79,7 @@ def object_for(route: str, name: str, objects) -> object | None:
     raise AssertionError(f"no dealer-A object to fill {route} ({name}): extend object_for")
 
 
-NAMED = {"customer_id": "customer", "schedule_id": "schedule", "directive_id": "directive"}
+NAMED = {"site_id": "site", "customer_id": "customer", "schedule_id": "schedule", "directive_id": "directive"}
 
 
 def concrete(route: str, obj, objects) -> str:

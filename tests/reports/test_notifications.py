@@ -3,10 +3,11 @@
 from django.core import mail
 
 from meters.models import Alert
+from meters.services.ingest import result_interpret
 from reports.models import OutboundEmail
 from reports.services.emails import email_send
-from reports.services.notifications import alerts_notify
-from tests.meters.ingest_support import discover, hours_ago, new_agent, read, set_value
+from reports.services.notifications import alerts_notify, discovery_notify
+from tests.meters.ingest_support import discover, discovery_payload, hours_ago, new_agent, read, set_value, store_result
 from tests.support.snmprec import load_recording
 
 LEVEL, CAPACITY = "1.3.6.1.2.1.43.11.1.1.9.1.1", "1.3.6.1.2.1.43.11.1.1.8.1.1"
@@ -23,20 +24,20 @@ def send_all() -> None:
         email_send(email_id=email.public_id)
 
 
-def test_a_discovery_that_finds_new_devices_emails_them_highlighted(acme, settings, django_capture_on_commit_callbacks):
-    from reports.services.notifications import new_devices_notify
-
+def test_a_discovery_that_finds_new_devices_emails_them_highlighted(acme, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     acme.dealer.notification_emails = ["service@acme.example"]
     acme.dealer.save()
     agent = new_agent()
-    device = discover(agent, "konica_c250i", "10.6.0.1")
-    new_devices_notify(result_id="r1", device_ids=[str(device.public_id)])
-    new_devices_notify(result_id="r1", device_ids=[str(device.public_id)])  # the task ran twice
+    result = store_result(agent, "discover", discovery_payload("konica_c250i", "10.6.0.1"))
+    result_interpret(result=result)
+    assert discovery_notify(result_id=str(result.public_id))
+    assert not discovery_notify(result_id=str(result.public_id))  # the task ran twice
     send_all()
     (message,) = mail.outbox
+    device = agent.site.devices.get()
     assert message.to == ["service@acme.example"]
-    assert "1 new device found" in message.subject and device.serial in message.body
+    assert "1 new device at" in message.subject and f"+ {device.manufacturer} {device.model}" in message.body
     html = message.alternatives[0][0]
     assert device.serial in html and "#ffff00" in html.lower()
 

@@ -59,8 +59,10 @@ def test_report_built_on_a_real_worker_and_emailed_once_with_the_xlsx(committed,
                                      requested_by="test")  # fmt: skip
         email = wait_for(lambda: OutboundEmail.objects.filter(report_run=run, status=EmailStatus.SENT).first())
     assert sorted(email.recipients) == ["accounts@report.example", "boss@report.example"]
-    (message,) = [m for m in sent_messages(Path(live_env["EMAIL_FILE_PATH"])) if "Report Customer" in m["Subject"]]
-    assert message["Subject"].startswith("Acme Copiers meter report: Report Customer")
+    # The report, once (the dealer may also have had the discovery's email about this customer's printers).
+    report_subject = "Acme Copiers meter report: Report Customer"
+    sent = sent_messages(Path(live_env["EMAIL_FILE_PATH"]))
+    (message,) = [m for m in sent if m["Subject"].startswith(report_subject)]
     assert set(message["To"].replace(" ", "").split(",")) == set(email.recipients)
     ((name, data),) = attachments(message).items()
     assert name.endswith(".xlsx")

@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from tests.support.paths import REPO_ROOT
@@ -34,6 +35,7 @@ def live_env(django_db_setup, tmp_path_factory) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "portal.settings.test",
         "MB_TEST_DB_READY": "1",
         "MB_TEST_DB_NAME": connection.settings_dict["NAME"],
+        "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
         "MB_CELERY_QUEUE": f"test-{uuid.uuid4().hex[:10]}",
         "MB_VAR_DIR": str(tmp_path_factory.mktemp("var")),
         # Workers write what they send as files: tests read them like a person opening the mail.

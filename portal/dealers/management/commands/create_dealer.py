@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.dealers.services import DealerExists, dealer_create, dealer_host
+from portal.dealers.services import DealerExists, dealer_create, dealer_url
 
 
 class Command(BaseCommand):
@@ -28,4 +28,4 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         self.stdout.write(self.style.SUCCESS(f"Created dealer {dealer.name} ({dealer.code})"))
-        self.stdout.write(f"  sign in at http://{dealer_host(dealer.code)}:8000/ as {admin_email}")
+        self.stdout.write(f"  sign in at {dealer_url(dealer.code)} as {admin_email}")
