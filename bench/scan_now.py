@@ -149,7 +149,8 @@ class DealerApi:
 
 
 def prepare(fleet) -> tuple[Any, Any, str, str]:
-    """The dealer, a site whose targets are the simulated printers, a license key and an API token."""
+    """The dealer, a site whose target is the simulated /24 (its printers answer, every other address is silent
+    and costs the sweep its timeouts, as on a real segment), a license key and an API token."""
     from django_tenants.utils import tenant_context
 
     from agents.services.keys import license_key_generate
@@ -160,8 +161,7 @@ def prepare(fleet) -> tuple[Any, Any, str, str]:
 
     dealer = dealer_create(code="bench", name="Bench", admin_email="a@bench.example", admin_password="bench password 1")
     with tenant_context(dealer):
-        site = make_site(customer_name="Bench", scan_targets="\n".join(p.ip for p in fleet.printers),
-                         snmp_port=fleet.port)  # fmt: skip
+        site = make_site(customer_name="Bench", scan_targets=str(fleet.network), snmp_port=fleet.port)
         _key, key_text = license_key_generate(site=site)
         _token, token_text = api_token_create(user=User.objects.get(email="a@bench.example"), name="bench")
     return dealer, site, key_text, token_text
@@ -313,7 +313,11 @@ def write(long_poll: dict[str, Any], plain: dict[str, Any], printers: int) -> No
         "host": {"machine": platform.machine(), "cpus": os.cpu_count() or 0, "python": platform.python_version()},
         "what": "POST /api/v1/sites/<id>/scan/ until GET /api/v1/devices/?site=<id> lists every printer with its "
         "total; real gunicorn (deploy config), Celery worker, agent process, snmpsim",
-        "segment": {"printers": printers, "recordings": RECORDINGS, "network": "loopback addresses"},
+        "segment": {
+            "printers": printers,
+            "recordings": RECORDINGS,
+            "network": "a loopback /24: the printers answer, the other addresses are silent",
+        },
         "long_poll_on": {"poll_interval_s": PRODUCTION_POLL, **long_poll},
         "long_poll_off": {
             "measured": {"poll_interval_s": SHORT_POLL, **plain},
