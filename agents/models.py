@@ -173,6 +173,10 @@ class Agent(models.Model):
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="agents")
     license_key = models.ForeignKey(LicenseKey, null=True, on_delete=models.SET_NULL, related_name="agents")
     hostname = models.CharField(max_length=255)
+    # What the technician called it at install (default: hostname and site): two agents of one key told apart.
+    name = models.CharField(max_length=100, blank=True)
+    # The dealer was told it went silent (once per silence; cleared when it is heard from again).
+    silent_notified_at = models.DateTimeField(null=True, blank=True)
     os = models.CharField(max_length=255, blank=True)
     version = models.CharField(max_length=32, blank=True)
     token_prefix = models.CharField(max_length=16, unique=True)
