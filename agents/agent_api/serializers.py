@@ -2,12 +2,18 @@ import zoneinfo
 
 from rest_framework import serializers
 
+from agents.services.enrolment import AGENT_NAME_MAX, validate_agent_name
+
 
 class EnrollRequestSerializer(serializers.Serializer):
     license_key = serializers.CharField(max_length=200)
     hostname = serializers.CharField(max_length=255)
     os = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     agent_version = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    name = serializers.CharField(
+        max_length=AGENT_NAME_MAX, required=False, allow_blank=True, default="", validators=[validate_agent_name],
+        help_text="What the technician calls this agent, e.g. 'Reception PC'. Default: '<hostname> @ <site>'.",
+    )  # fmt: skip
 
 
 class DealerRefSerializer(serializers.Serializer):

@@ -82,6 +82,7 @@ class EnrollView(AgentView):
             hostname=data["hostname"],
             os=data["os"],
             agent_version=data["agent_version"],
+            name=data["name"],
             ip=self.client_ip(),
         )
         site, dealer = enrolled.agent.site, connection.tenant

@@ -110,10 +110,12 @@ class AgentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Agent
         fields = [
-            "id", "site", "hostname", "os", "version", "enrolled_at", "last_seen_at", "last_ip", "outbox_depth",
-            "outbox_dropped", "networks", "last_error", "revoked_at", "token_issued_at", "token_rotation_requested_at",
+            "id", "site", "name", "hostname", "os", "version", "enrolled_at", "last_seen_at", "last_ip",
+            "outbox_depth", "outbox_dropped", "networks", "last_error", "revoked_at", "token_issued_at",
+            "token_rotation_requested_at",
         ]  # fmt: skip
-        read_only_fields = fields
+        read_only_fields = [f for f in fields if f != "name"]  # PATCH renames; the rest is the agent's report
+        extra_kwargs = {"name": {"validators": [validate_agent_name], "required": True}}
 
 
 class DirectiveResultSummarySerializer(serializers.ModelSerializer):

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -13,8 +14,10 @@ from agents.services.keys import current_dealer_code, license_key_authenticate, 
 from agents.services.tokens import TOKEN_FIELDS
 from portal.lib.credentials import AGENT_TOKEN, new_credential
 
+AGENT_NAME_MAX = 100  # Agent.name
+
 # Set by the dealer or by token rotation while a heartbeat may be saving the same row: never written back.
-_NOT_FROM_HEARTBEAT = {"id", "revoked_at", *TOKEN_FIELDS}
+_NOT_FROM_HEARTBEAT = {"id", "revoked_at", "name", *TOKEN_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -24,13 +27,17 @@ class Enrolment:
 
 
 @transaction.atomic
-def agent_enroll(*, license_key: str, hostname: str, os: str = "", agent_version: str = "", ip=None) -> Enrolment:
+def agent_enroll(
+    *, license_key: str, hostname: str, os: str = "", agent_version: str = "", ip=None, name: str = ""
+) -> Enrolment:
     key = license_key_authenticate(text=license_key)
     credential = new_credential(AGENT_TOKEN, current_dealer_code())
     agent = Agent.objects.create(
         site=key.site,
         license_key=key,
         hostname=hostname[:255],
+        # Older agents send no name: the portal gives one so two agents of one key can be told apart.
+        name=name.strip() or default_agent_name(hostname=hostname, site=key.site),
         os=os[:255],
         version=agent_version[:32],
         token_prefix=credential.prefix,
@@ -66,6 +73,23 @@ def agent_register(
     return text
 
 
+def validate_agent_name(value: str) -> None:
+    """Shown in pages, emails and the API: one printable line (serializers and forms bound the length)."""
+    if not value.isprintable():
+        raise ValidationError("Use one line of printable characters for the agent's name.", code="invalid_name")
+
+
+def default_agent_name(*, hostname: str, site: Site) -> str:
+    return f"{hostname} @ {site.name}"[:AGENT_NAME_MAX]
+
+
+def agent_rename(*, agent: Agent, name: str) -> Agent:
+    """The dealer's name for it; blank goes back to the default (hostname @ site)."""
+    agent.name = name.strip() or default_agent_name(hostname=agent.hostname, site=agent.site)
+    agent.save(update_fields=["name"])
+    return agent
+
+
 def agent_revoke(*, agent: Agent) -> Agent:
     if agent.revoked_at is None:
         agent.revoked_at = timezone.now()
@@ -74,13 +98,14 @@ def agent_revoke(*, agent: Agent) -> Agent:
 
 
 def agent_touch(*, agent: Agent, ip=None) -> None:
-    """Every authenticated call counts as contact."""
-    Agent.objects.filter(pk=agent.pk).update(last_seen_at=timezone.now(), last_ip=ip)
+    """Every authenticated call counts as contact; heard from again ends a silence, so the next one is told."""
+    Agent.objects.filter(pk=agent.pk).update(last_seen_at=timezone.now(), last_ip=ip, silent_notified_at=None)
 
 
 def agent_heartbeat(*, agent: Agent, report: dict, ip=None) -> None:
     agent.last_seen_at = timezone.now()
     agent.last_ip = ip
+    agent.silent_notified_at = None  # heard from again: the next silence is told again
     agent.version = str(report.get("agent_version") or agent.version)[:32]
     agent.hostname = str(report.get("hostname") or agent.hostname)[:255]
     agent.outbox_depth = _non_negative(report.get("outbox_depth"))

@@ -115,3 +115,10 @@ def test_an_api_scan_outside_the_window_waits_for_it_unless_asked_to_scan_anyway
     anyway = api.post(f"{url}?outside_window=true")
     assert anyway.status_code == 202 and anyway.json()["kind"] == "discover"
     assert Directive.objects.get(site=agent.site, kind="discover").requested_by.endswith("(outside the scan window)")
+
+
+def test_the_site_pages_work_buttons_queue_no_credential_test(acme):
+    agent = new_agent()
+    discover(agent, RECORDING, "10.12.44.1")
+    client_for(acme, acme.technician).post(f"/sites/{agent.site.public_id}/scan/", {"kind": "test"})
+    assert not Directive.objects.filter(site=agent.site, kind="test").exists()
