@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     from agent_client.scan import add_scan_parser  # the SNMP stack loads only for scan
 
     add_scan_parser(sub)
+    from agent_client.doctor import add_doctor_parser
+
+    add_doctor_parser(sub)
     return parser
 
 
@@ -62,6 +65,8 @@ def _enroll_parser(sub: Any) -> None:
     enroll.add_argument("--site", help="site name (with --dealer)")
     enroll.add_argument("--report-email", action="append", default=[], help="report recipient (repeatable)")
     enroll.add_argument("--time-zone", help="site time zone, e.g. Europe/Berlin")
+    enroll.add_argument("--name", default="", help="what to call this agent, e.g. 'Reception PC' "
+                        "(default: '<hostname> @ <site>')")  # fmt: skip
     enroll.add_argument("--ca-bundle", default="", help="PEM file of CAs to trust for the portal")
     enroll.add_argument("--proxy", default="", help="http://user:pass@proxy:3128 (default: HTTPS_PROXY)")
     enroll.set_defaults(func=cmd_enroll)
@@ -87,7 +92,8 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
     client = PortalClient(args.portal, ca_bundle=args.ca_bundle, proxy=args.proxy)
     key = _license_key(args, client)
-    answer = client.enroll(key, platform.node(), f"{platform.system()} {platform.release()} {platform.machine()}")
+    os_name = f"{platform.system()} {platform.release()} {platform.machine()}"
+    answer = client.enroll(key, platform.node(), os_name, name=args.name.strip())
     cfg = config_mod.AgentConfig(
         portal_url=args.portal, token=str(answer["token"]), agent_id=str(answer.get("agent_id", "")),
         dealer=str((answer.get("dealer") or {}).get("code", "")), site=str((answer.get("site") or {}).get("name", "")),

@@ -49,8 +49,10 @@ class PortalClient:
         self.save_token = save_token  # without one (tests, `scan`), the client never swaps: a swap must persist
         self.opener = build_opener(ca_bundle, proxy)
 
-    def enroll(self, license_key: str, hostname: str, os_name: str) -> dict[str, Any]:
+    def enroll(self, license_key: str, hostname: str, os_name: str, name: str = "") -> dict[str, Any]:
         body = {"license_key": license_key, "hostname": hostname, "os": os_name, "agent_version": __version__}
+        if name:  # absent: the portal names it "<hostname> @ <site>"
+            body["name"] = name
         return self.call("POST", "/enroll", body, auth=False)
 
     def register(self, payload: dict[str, Any]) -> dict[str, Any]:

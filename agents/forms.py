@@ -141,3 +141,16 @@ class SnmpCredentialForm(forms.Form):
     def add_service_errors(self, errors: dict[str, str]) -> None:
         for name, message in errors.items():
             self.add_error(name if name in self.fields else None, message)
+
+
+class AgentNameForm(forms.Form):
+    """The dealer's name for an agent; blank gives back the default (hostname @ site)."""
+
+    name = forms.CharField(max_length=100, required=False)  # Agent.name
+
+    def clean_name(self) -> str:
+        from agents.services.enrolment import validate_agent_name
+
+        name = self.cleaned_data["name"]
+        validate_agent_name(name)
+        return name

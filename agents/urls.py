@@ -28,5 +28,6 @@ urlpatterns = [
     path("results/<uuid:public_id>/reinterpret/", results.ResultRetryView.as_view(), name="result-retry"),
     path("agents/", keys.AgentListView.as_view(), name="agent-list"),
     path("agents/<uuid:public_id>/revoke/", keys.AgentRevokeView.as_view(), name="agent-revoke"),
+    path("agents/<uuid:public_id>/rename/", keys.AgentRenameView.as_view(), name="agent-rename"),
     path("agents/<uuid:public_id>/rotate-token/", keys.AgentTokenRotateView.as_view(), name="agent-rotate-token"),
 ]

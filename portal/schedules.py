@@ -14,6 +14,8 @@ SCHEDULES = {
     "requeue-stuck-reports": {"task": "reports.tasks.requeue_stuck_reports", "every_seconds": 120},
     # Toner and service alert emails: one per new condition, one when it clears.
     "alert-emails": {"task": "reports.tasks.dispatch_alert_emails", "every_seconds": 120},
+    # Agents not heard from for a day: one email to the dealer per silence.
+    "silent-agents": {"task": "reports.tasks.notify_silent_agents", "every_seconds": 900},
     # Devices with no read for 7 days go stale (pink in reports); after 42 they leave reports.
     "device-lifecycles": {"task": "meters.tasks.update_device_lifecycles", "every_seconds": 6 * 3600},
     # Proof for /readyz that beat schedules and a worker runs tasks (portal.health; stale after 3 intervals).

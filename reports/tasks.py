@@ -4,6 +4,7 @@ from celery import shared_task
 
 from portal.lib.tenants import for_each_tenant
 from reports.models import ReportRun
+from reports.services.agent_silence import silent_agents_notify
 from reports.services.emails import email_send, emails_requeue_stuck
 from reports.services.notifications import alerts_notify, discovery_emails_catch_up, discovery_notify
 from reports.services.runs import report_run_email_settled, report_run_execute, report_runs_requeue_stuck
@@ -57,3 +58,9 @@ def requeue_stuck_reports() -> dict[str, object]:
 def dispatch_alert_emails() -> dict[str, object]:
     """Beat: email new toner and service conditions (and their clearing), in every dealer."""
     return for_each_tenant(lambda dealer: alerts_notify())
+
+
+@shared_task
+def notify_silent_agents() -> dict[str, object]:
+    """Beat: email each dealer the agents silent for over a day, once per silence."""
+    return for_each_tenant(lambda dealer: silent_agents_notify())

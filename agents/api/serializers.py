@@ -4,6 +4,7 @@ from rest_framework import serializers
 from agents.choices import AuthProtocol, PrivProtocol, SnmpVersion
 from agents.models import Agent, Customer, Directive, DirectiveResult, LicenseKey, Site, SnmpCredential
 from agents.scan_scope import site_broadcast, window_errors
+from agents.services.enrolment import validate_agent_name
 from portal.lib.addresses import MAX_TARGET_ADDRESSES, scope_errors
 
 

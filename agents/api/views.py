@@ -17,7 +17,7 @@ from agents.errors import AgentApiError
 from agents.models import Agent, Customer, Directive, DirectiveResult, LicenseKey, Site, SnmpCredential
 from agents.services import credentials as credential_svc
 from agents.services import customers as svc
-from agents.services.enrolment import agent_revoke
+from agents.services.enrolment import agent_rename, agent_revoke
 from agents.services.keys import license_key_generate, license_key_revoke
 from agents.services.results import result_retry
 from agents.services.tokens import token_rotation_request
@@ -108,16 +108,26 @@ class LicenseKeyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(s.LicenseKeySerializer(license_key_revoke(key=self.get_object())).data)
 
 
-class AgentViewSet(viewsets.ReadOnlyModelViewSet):
+class AgentViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.AgentSerializer
     lookup_field = "public_id"
     key_manager_actions = {"revoke", "rotate_token"}  # admins, or technicians if the dealer allows (RolePermission)
+    http_method_names = ["get", "post", "patch", "head", "options"]  # PATCH renames; no PUT of a whole agent
 
     def get_queryset(self):
         queryset = Agent.objects.select_related("site")
         if site := uuid_param(self.request.query_params, "site"):
             queryset = queryset.filter(site__public_id=site)
         return queryset
+
+    @extend_schema(description="Renames the agent (`name` only; blank gives back '<hostname> @ <site>').")
+    def partial_update(self, request, *args, **kwargs):
+        if not isinstance(request.data, dict) or "name" not in request.data:
+            raise ValidationError({"name": "Send the agent's new name."})
+        return super().partial_update(request, *args, **kwargs)
+
+    def perform_update(self, serializer):
+        serializer.instance = agent_rename(agent=serializer.instance, name=serializer.validated_data["name"])
 
     @extend_schema(request=None, responses=s.AgentSerializer)
     @action(detail=True, methods=["post"])

@@ -1,6 +1,7 @@
 """Agent enrolment (license key -> agent token), self-registration and heartbeats (tokens: tokens.py)."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from agents.services.tokens import TOKEN_FIELDS
 from portal.lib.credentials import AGENT_TOKEN, new_credential
 
 AGENT_NAME_MAX = 100  # Agent.name
+SILENT_AFTER = timedelta(hours=24)  # no contact for this long: the agents page says so and the dealer is emailed
 
 # Set by the dealer or by token rotation while a heartbeat may be saving the same row: never written back.
 _NOT_FROM_HEARTBEAT = {"id", "revoked_at", "name", *TOKEN_FIELDS}
@@ -113,6 +115,14 @@ def agent_heartbeat(*, agent: Agent, report: dict, ip=None) -> None:
     agent.networks = [str(net)[:64] for net in (report.get("networks") or [])][:256]
     agent.last_error = str(report.get("last_error") or "")[:2000]
     agent.save(update_fields=[f.name for f in Agent._meta.concrete_fields if f.name not in _NOT_FROM_HEARTBEAT])
+
+
+def silent_for(agent: Agent, *, now) -> str:
+    """How long a live agent has not been heard from ("30 hours", "3 days") past SILENT_AFTER; "" otherwise."""
+    if agent.revoked_at or agent.last_seen_at is None or now - agent.last_seen_at <= SILENT_AFTER:
+        return ""
+    hours = int((now - agent.last_seen_at).total_seconds() // 3600)
+    return f"{hours} hours" if hours < 48 else f"{hours // 24} days"
 
 
 def poll_interval_seconds() -> int:

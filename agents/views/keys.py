@@ -7,13 +7,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import ListView, View
 
 from agents.errors import AgentApiError
-from agents.forms import LicenseKeyForm
+from agents.forms import AgentNameForm, LicenseKeyForm
 from agents.models import Agent, LicenseKey, Site
-from agents.services.enrolment import agent_revoke
+from agents.services.enrolment import agent_rename, agent_revoke, silent_for
 from agents.services.keys import license_key_generate, license_key_revoke
 from agents.services.tokens import ROTATION_NOTE, token_rotation_request
 from agents.views.permissions import KeyManagerRequiredMixin
-from portal.lib.views import DealerPageMixin, PublicIdObjectMixin
+from portal.lib.views import DealerPageMixin, EditorRequiredMixin, PublicIdObjectMixin
 
 
 class LicenseKeyCreateView(KeyManagerRequiredMixin, PublicIdObjectMixin, View):
@@ -51,6 +51,29 @@ class AgentListView(DealerPageMixin, ListView):
 
     def get_queryset(self):
         return Agent.objects.select_related("site", "site__customer").order_by("-last_seen_at")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        now = timezone.now()
+        for agent in context["object_list"]:
+            agent.silent_for = silent_for(agent, now=now)
+        return context
+
+
+class AgentRenameView(EditorRequiredMixin, PublicIdObjectMixin, View):
+    """Technicians and admins name agents (two agents of one key are otherwise both "vm")."""
+
+    queryset = Agent.objects.select_related("site")
+
+    def post(self, request, public_id):
+        agent = self.get_object()
+        form = AgentNameForm(request.POST)
+        if form.is_valid():
+            agent = agent_rename(agent=agent, name=form.cleaned_data["name"])
+            messages.success(request, f"Agent {agent.hostname} is now called “{agent.name}”.")
+        else:
+            messages.error(request, "The name was not changed: " + "; ".join(form.errors["name"]))
+        return redirect(_back_to(request, default="agent-list"))
 
 
 class AgentRevokeView(KeyManagerRequiredMixin, PublicIdObjectMixin, View):

@@ -9,6 +9,7 @@ import json
 import socket
 import ssl
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,6 +42,7 @@ class FakePortal:
     refuse: dict[str, int] = field(default_factory=dict)  # directive id -> status its result posts get, unstored
     fail_after_storing: dict[str, int] = field(default_factory=dict)  # directive id -> 5xx answered once stored
     read_schedule: dict[str, Any] | None = None  # sent with every poll when set
+    clock_offset: float = 0.0  # seconds added to the Date header of every answer (a portal whose clock is off)
     tls: ssl.SSLContext | None = None
     port: int = 0
     server: ThreadingHTTPServer | None = None
@@ -79,6 +81,9 @@ def _handler(portal: FakePortal) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: Any) -> None:
             pass
 
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            return super().date_time_string((timestamp or time.time()) + portal.clock_offset)
+
         def do_GET(self) -> None:
             self._dispatch("GET")
 
@@ -91,6 +96,8 @@ def _handler(portal: FakePortal) -> type[BaseHTTPRequestHandler]:
                 raw = gzip.decompress(raw)
             body = json.loads(raw) if raw else None
             portal.requests.append(Recorded(method, self.path, dict(self.headers), body))
+            if self.path == "/healthz":  # the real portal serves it on every host, before any agent auth
+                return self._reply(200, {"status": "ok"})
             path = self.path.removeprefix("/agent/v1")
             if path in ("/enroll", "/register"):
                 return self._enroll(body) if path == "/enroll" else self._reply(201, {"license_key": LICENSE_KEY})
