@@ -1,9 +1,10 @@
 from django.urls import path
 
-from agents.views import credentials, customers, discovery, keys, results, sites
+from agents.views import credentials, customers, discovery, downloads, keys, results, sites
 
 credential_new = credentials.CredentialCreateView.as_view()  # for a site or a customer
 credential_panel = credentials.SiteCredentialsPanelView.as_view()  # polled while a test runs
+agent_checksum = downloads.AgentPackageChecksumView.as_view()  # `sha256sum -c` format
 
 urlpatterns = [
     path("customers/", customers.CustomerListView.as_view(), name="customer-list"),
@@ -27,6 +28,8 @@ urlpatterns = [
     path("credentials/<uuid:public_id>/move/", credentials.CredentialMoveView.as_view(), name="credential-move"),
     path("results/<uuid:public_id>/reinterpret/", results.ResultRetryView.as_view(), name="result-retry"),
     path("agents/", keys.AgentListView.as_view(), name="agent-list"),
+    path("downloads/meterbridge-agent.pyz", downloads.AgentPackageView.as_view(), name="agent-download"),
+    path("downloads/meterbridge-agent.pyz.sha256", agent_checksum, name="agent-download-sha256"),
     path("agents/<uuid:public_id>/revoke/", keys.AgentRevokeView.as_view(), name="agent-revoke"),
     path("agents/<uuid:public_id>/rename/", keys.AgentRenameView.as_view(), name="agent-rename"),
     path("agents/<uuid:public_id>/rotate-token/", keys.AgentTokenRotateView.as_view(), name="agent-rotate-token"),

@@ -38,7 +38,7 @@ def test_key_is_shown_once_and_only_its_hash_is_stored(acme):
     site = make_site()
     client, first_view = generate_in_page(acme, site)
     shown = KEY_RE.findall(first_view)
-    assert len(shown) == 1
+    assert len(set(shown)) == 1  # one key (also filled into the install steps)
     key_text = shown[0]
     assert KEY_RE.search(client.get(f"/sites/{site.public_id}/").content.decode()) is None  # never again
     key = LicenseKey.objects.get(site=site)

@@ -8,3 +8,14 @@ document.addEventListener("click", (event) => {
     event.preventDefault();
   }
 });
+
+// A button with data-copy="#selector" copies that element's text (the install steps on the site page).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-copy]");
+  const source = button && document.querySelector(button.dataset.copy);
+  if (source && navigator.clipboard) {
+    navigator.clipboard.writeText(source.textContent).then(() => {
+      button.textContent = "Copied";
+    });
+  }
+});
