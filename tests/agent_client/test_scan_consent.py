@@ -28,6 +28,7 @@ from agent_client.worker import run_in_subprocess
 from tests.agent_client.conftest import as_dict, v2c
 from tests.agent_client.fake_portal import TOKEN, FakePortal
 from tests.support.snmpsim import V3_USERS, SimPrinter, _answers, _command, free_udp_port
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.snmp
 
@@ -37,6 +38,11 @@ class Sent:
     at: float
     ip: str
     port: int
+
+
+def _started(process, root) -> bool:
+    assert process.poll() is None, f"snmpsim exited; see {root}/log"
+    return True
 
 
 @pytest.fixture
@@ -65,9 +71,7 @@ def any_address_printer(snmprec_dir: Path, tmp_path_factory: pytest.TempPathFact
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     printer = SimPrinter("127.0.0.1", port, "epson")
     try:
-        deadline = time.monotonic() + 60
-        while not _answers(printer):
-            assert process.poll() is None and time.monotonic() < deadline, f"snmpsim did not start; see {root}/log"
+        wait_until(lambda: _started(process, root) and _answers(printer))
         yield printer
     finally:
         process.terminate()

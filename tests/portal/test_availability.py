@@ -8,7 +8,6 @@ import logging
 import os
 import subprocess
 import sys
-import time
 import uuid
 from datetime import timedelta
 
@@ -25,6 +24,7 @@ from tests.support.factories import make_agent, make_site
 from tests.support.paths import REPO_ROOT
 from tests.support.personas import client_for
 from tests.support.redis_server import celery_worker_on
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def test_readiness_names_the_broker_when_its_redis_is_down_and_is_ready_when_all
         from portal.celery import app
 
         app.send_task("portal.tasks.heartbeat")  # as beat sends it; the worker on the private broker runs it
-        wait_for(lambda: Heartbeat.objects.filter(name="celery", at__gte=started).exists(), worker)
+        wait_until(lambda: _alive(worker) and Heartbeat.objects.filter(name="celery", at__gte=started).exists())
         for host in hosts:
             status, body = readyz(client, host)
             assert (status, body["status"]) == (200, "ready"), body
@@ -117,12 +117,9 @@ def test_readiness_names_the_broker_when_its_redis_is_down_and_is_ready_when_all
             assert client.get("/healthz", HTTP_HOST=host).status_code == 200  # liveness does not ask Redis
 
 
-def wait_for(predicate, worker, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert worker.poll() is None, "the worker exited"
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.2)
+def _alive(worker) -> bool:
+    assert worker.poll() is None, "the worker exited"
+    return True
 
 
 def deployment_settings(**deployment) -> dict:

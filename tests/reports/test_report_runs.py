@@ -20,6 +20,7 @@ from tests.support.factories import make_site
 from tests.support.live import free_tcp_port
 from tests.support.personas import client_for
 from tests.support.redis_server import celery_worker_on
+from tests.support.waiting import wait_until
 
 
 def report_state(client, customer) -> str:
@@ -104,16 +105,9 @@ def test_email_report_now_with_the_broker_down_says_try_again_shortly_and_sends_
     with tenant_context(acme.dealer), celery_worker_on(live_env, redis_broker.url(0), tmp_path / "worker.log"):
         (run,) = ReportRun.objects.filter(customer=customer)  # two clicks, one run
         assert report_runs_requeue_stuck(now=timezone.now() + timedelta(minutes=5)) >= 1  # beat's sweep
-        wait_for(lambda: ReportRun.objects.get(pk=run.pk).status == RunStatus.SENT)
+        wait_until(lambda: ReportRun.objects.get(pk=run.pk).status == RunStatus.SENT)
         assert report_runs_requeue_stuck(now=timezone.now() + timedelta(minutes=5)) == 0
         email = OutboundEmail.objects.get(report_run=run)
     assert email.status == EmailStatus.SENT
     sent = [m for m in sent_messages(Path(live_env["EMAIL_FILE_PATH"])) if customer.name in m["Subject"]]
     assert len(sent) == 1 and report_state(client, customer) == "Sent"
-
-
-def wait_for(predicate, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.3)
