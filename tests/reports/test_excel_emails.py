@@ -6,7 +6,6 @@ is wired into the portal's settings.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -49,21 +48,6 @@ def test_meter_report_email_names_customer_period_and_pages(engine: Engine) -> N
     assert "Colour:" not in mail["body.txt"]  # no colour counter in the fleet: not a 0
     assert "1 December 2026, 07:00 EST" in mail["body.txt"]
     assert "Acme Copiers &amp; Co" in mail["body.html"] and "123,456" in mail["body.html"]
-
-
-def test_new_devices_email_highlights_only_the_new_ones_in_yellow(engine: Engine) -> None:
-    old = {**KYOCERA, "is_new": False}
-    new = {**KYOCERA, "serial": "NEW0000001", "model": None, "is_new": True}
-    mail = render(engine, "new_devices", {
-        "customer_name": "Globex", "site_name": "Head office", "new_count": 1, "devices": [old, new],
-        "discovered_at": datetime(2026, 11, 2, 20, 0, tzinfo=UTC), "portal_url": "https://acme.example/sites/x",
-    })  # fmt: skip
-    assert mail["subject.txt"].strip() == "Acme Copiers & Co: 1 new device found at Globex, Head office"
-    rows = re.findall(r"<tr[^>]*>\s*<td.*?</tr>", mail["body.html"], re.S)
-    yellow = [row for row in rows if "background:#ffff00" in row.split(">", 1)[0]]
-    assert len(yellow) == 1 and "NEW0000001" in yellow[0] and "Unknown model" in yellow[0]
-    assert "Büro &lt;2&gt;" in mail["body.html"]  # escaped in HTML
-    assert "* Kyocera Unknown model" in mail["body.txt"] and "Büro <2>" in mail["body.txt"]
 
 
 def test_toner_alert_email_lists_condition_device_site_and_level(engine: Engine) -> None:
