@@ -2,10 +2,13 @@
 
     .venv/bin/python bench/discovery.py
 
-Against a simulated /24 (snmpsim serving recordings on a few loopback addresses, the rest silent):
+Against a simulated /24 on loopback, shaped like an office segment: snmpsim serving recordings on a few
+addresses; a third of the other addresses are hosts without an SNMP agent (they answer ICMP port unreachable,
+as loopback does for an unbound port), the rest are empty (a socket that swallows the probe: no answer at all,
+as an address with no host behind it):
 - time to sweep it (1 s timeout, 1 retry) beside onesixtyone on the same segment in the same run;
 - bytes and packets on the wire for that sweep (counted by a packet socket on `lo`, filtered by the
-  simulator's port, so other processes on the box do not count);
+  simulator's port, so other processes on the box do not count; ICMP errors about those datagrams count too);
 - packets and bytes to read one device's OID plan beside net-snmp (snmpget + snmpbulkwalk per table);
 - the agent's idle RSS and CPU between polls; the zipapp's size.
 Needs root (packet socket) and the Debian packages onesixtyone and snmp (installed when missing).
@@ -72,14 +75,26 @@ class WireCounter:
             self._count(frame[14:])
 
     def _count(self, ip: bytes) -> None:
-        if len(ip) < 28 or ip[0] >> 4 != 4 or ip[9] != 17:
+        if len(ip) < 28 or ip[0] >> 4 != 4 or ip[9] not in (1, 17):
             return
         header = (ip[0] & 0x0F) * 4
+        if ip[9] == 1:  # ICMP: an unreachable about one of the sweep's datagrams crosses the LAN too
+            self._count_icmp(ip, header)
+            return
         sport, dport = struct.unpack("!HH", ip[header : header + 4])
         if self.port in (sport, dport):
             self.packets += 1
             self.bytes += len(ip)  # IP datagram size: what crosses a real LAN, minus the Ethernet framing
             self.snmp_bytes += len(ip) - header - 8  # the SNMP message alone (UDP payload)
+
+    def _count_icmp(self, ip: bytes, header: int) -> None:
+        inner = ip[header + 8 :]  # the offending datagram's IP header and first 8 bytes
+        if ip[header] != 3 or len(inner) < 28:  # destination unreachable only
+            return
+        inner_header = (inner[0] & 0x0F) * 4
+        if struct.unpack("!HH", inner[inner_header : inner_header + 4])[1] == self.port:
+            self.packets += 1
+            self.bytes += len(ip)
 
     def measure(self, action: Callable[[], Any]) -> tuple[Any, float, dict[str, int]]:
         time.sleep(0.3)
@@ -198,12 +213,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         fleet = start_simulator(workdir / "sim", DEFAULT_RECORDINGS, SNMPREC_DIR)
+        empty = empty_addresses(fleet)
         wire = WireCounter(fleet.port)
         try:
-            results = collect(fleet, wire, workdir)
+            results = collect(fleet, wire, workdir, len(empty))
         finally:
             wire.close()
             fleet.stop()
+            for sock in empty:
+                sock.close()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     results["met"] = verdicts(results)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
@@ -211,7 +229,20 @@ def main() -> int:
     return 0
 
 
-def collect(fleet: SimFleet, wire: WireCounter, workdir: Path) -> dict[str, Any]:
+def empty_addresses(fleet: SimFleet) -> list[socket.socket]:
+    """Two in three addresses without a printer get a socket that takes the probe and never answers: an empty
+    address (no ICMP either). The others refuse: hosts without an SNMP agent."""
+    printers = {p.ip for p in fleet.printers}
+    others = [str(h) for h in fleet.network.hosts() if str(h) not in printers]
+    sockets = []
+    for ip in (ip for i, ip in enumerate(others) if i % 3):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind((ip, fleet.port))
+        sockets.append(sock)
+    return sockets
+
+
+def collect(fleet: SimFleet, wire: WireCounter, workdir: Path, empty: int) -> dict[str, Any]:
     found, agent_s, agent_wire = wire.measure(lambda: agent_sweep(fleet))
     o161, o161_s, o161_wire = wire.measure(lambda: onesixtyone_sweep(fleet, workdir))
     plan, _, plan_wire = wire.measure(lambda: agent_plan_read(fleet))
@@ -220,10 +251,12 @@ def collect(fleet: SimFleet, wire: WireCounter, workdir: Path) -> dict[str, Any]
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "host": {"machine": platform.machine(), "cpus": _cpus(), "python": platform.python_version()},
         "segment": {"network": "simulated /24 on loopback", "addresses": 254, "printers": len(fleet.printers),
+                    "hosts_without_snmp_refusing": 254 - len(fleet.printers) - empty, "empty_addresses": empty,
                     "timeout_s": 1.0, "retries": 1},
         "sweep": {
             "agent": {"seconds": round(agent_s, 2), "printers_found": found["found"], **agent_wire,
-                      "note": "probe of every address (+1 retry for the silent) and identity read of each printer"},
+                      "note": "probe of every address (+1 retry for the silent; none for a refusal) and identity "
+                              "read of each printer; ICMP unreachables counted"},
             "onesixtyone": {"seconds": round(o161_s, 2), "printers_found": o161["found"], **o161_wire,
                             "note": "default 10 ms between packets, no retry, no identity read"},
         },

@@ -33,6 +33,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from portal.queues import queues_arg  # noqa: E402
 
 RESULT = ROOT / "bench" / "results" / "scan_now.json"
 BIN = Path(sys.executable).parent
@@ -83,7 +84,7 @@ def drop_database() -> None:
     connections.close_all()
     with psycopg.connect(f"{admin_url()}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(*queues_arg(settings.CELERY_QUEUE_PREFIX).split(","))
 
 
 class Stack:
@@ -111,8 +112,8 @@ class Stack:
         wait_for_port(self.port, web, self.logs / "web.log")
 
     def worker(self) -> None:
-        command = [str(BIN / "celery"), "-A", "portal", "worker", "-Q", self.env["MB_CELERY_QUEUE"], "--pool", "solo",
-                   "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
+        command = [str(BIN / "celery"), "-A", "portal", "worker", "-Q", queues_arg(self.env["MB_CELERY_QUEUE"])]
+        command += ["--pool", "solo", "--without-gossip", "--without-mingle", "--without-heartbeat"]
         self.start("worker", command, self.env)
 
     def agent(self, config: Path) -> None:

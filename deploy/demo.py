@@ -15,6 +15,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from portal.queues import queues_arg  # noqa: E402 - the repository root is on the path only now
+
 STATE = ROOT / "var" / "demo"
 BIN = Path(sys.executable).parent
 DEALER = "demo"
@@ -117,7 +120,12 @@ def start_portal() -> None:
     # The production config (threaded workers: agents long-poll, so "Scan now" answers in seconds), smaller.
     start("web", [str(BIN / "gunicorn"), "--config", "deploy/portal/gunicorn.conf.py", "portal.wsgi",
                   "-b", f"127.0.0.1:{WEB_PORT}", "-w", "2"])  # fmt: skip
-    start("worker", [str(BIN / "celery"), "-A", "portal", "worker", "--loglevel", "INFO", "--concurrency", "2"])
+    # One worker for every queue (portal/queues.py); production runs one unit per queue (meterbridge-worker@).
+    everything = queues_arg(os.environ.get("MB_CELERY_QUEUE", "meterbridge"))
+    start(
+        "worker",
+        [str(BIN / "celery"), "-A", "portal", "worker", "-Q", everything, "--loglevel", "INFO", "--concurrency", "2"],
+    )
     start("beat", [str(BIN / "celery"), "-A", "portal", "beat", "--loglevel", "INFO"])
     subprocess.run([str(ROOT / "deploy/bin/wait-for"), "--timeout", "60", f"127.0.0.1:{WEB_PORT}"], check=True,
                    stdout=subprocess.DEVNULL)  # fmt: skip

@@ -1,7 +1,11 @@
-"""The discovery probe: one raw UDP socket, SNMPv1/v2c GETs of sysObjectID to many hosts at once.
+"""The discovery probe: SNMPv1/v2c GETs of sysObjectID to many hosts at once, over raw UDP.
 
 pysnmp's hlapi costs a transport target and engine bookkeeping per host, too slow for a /24 in ~2 s; this sends
 one small datagram per host and credential and matches answers by request-id and source address.
+
+Each host gets its own connected UDP socket: the kernel then reports the ICMP "port unreachable" of a host that
+runs no SNMP agent on that socket (an unconnected socket never hears of it), and such a host gets no retry. On a
+/24 where most addresses are PCs and phones without SNMP, that is most of a sweep's retries, and bytes.
 """
 
 from __future__ import annotations
@@ -95,6 +99,26 @@ class _Receiver(asyncio.DatagramProtocol):
     def error_received(self, exc: Exception) -> None:  # ICMP unreachable and the like: the host stays silent
         pass
 
+    def refused(self, ip: str) -> None:
+        """The host said no SNMP agent listens (ICMP unreachable): its probes end now, and it is not retried."""
+        for waiting_ip, future in list(self.waiting.values()):
+            if waiting_ip == ip and not future.done():
+                future.set_exception(ConnectionRefusedError(ip))
+
+
+class _HostEndpoint(asyncio.DatagramProtocol):
+    """One host's connected socket: answers go to the shared receiver, ICMP errors mark the host refused."""
+
+    def __init__(self, receiver: _Receiver, ip: str) -> None:
+        self.receiver, self.ip = receiver, ip
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        self.receiver.datagram_received(data, addr)
+
+    def error_received(self, exc: Exception) -> None:
+        if isinstance(exc, ConnectionRefusedError | ConnectionResetError):  # Linux; Windows reports a reset
+            self.receiver.refused(self.ip)
+
 
 @dataclass
 class Prober:
@@ -115,13 +139,8 @@ class Prober:
     ) -> dict[str, ProbeAnswer]:
         """Probe every host with every v1/v2c credential; returns the answering hosts, in the order given.
         `on_done` hears of each host as soon as its probe ends, with its answer or None."""
-        loop = asyncio.get_running_loop()
-        transport, receiver = await loop.create_datagram_endpoint(lambda: _Receiver(self.stats), family=socket.AF_INET)
-        ctx = _ProbeContext(transport, receiver, asyncio.Semaphore(self.concurrency))
-        try:
-            await asyncio.gather(*(self._probe_host(ctx, h, creds, on_done) for h in hosts))
-        finally:
-            transport.close()
+        ctx = _ProbeContext(None, _Receiver(self.stats), asyncio.Semaphore(self.concurrency))
+        await asyncio.gather(*(self._probe_host(ctx, h, creds, on_done) for h in hosts))
         return {h: ctx.answers[h] for h in hosts if h in ctx.answers}
 
     async def broadcast(self, addresses: Sequence[str], creds: Sequence[Credential]) -> dict[str, ProbeAnswer]:
@@ -151,22 +170,39 @@ class Prober:
 
     async def _probe_host(self, ctx: _ProbeContext, ip: str, creds: Sequence[Credential], on_done: Answered) -> None:
         async with ctx.slots:
-            answer = await self._tries(ctx, ip, creds) if self.guard.allows(ip) else None
+            answer = await self._probe_connected(ctx, ip, creds) if self.guard.allows(ip) else None
         if answer is not None:
             ctx.answers[ip] = answer
         if on_done is not None:
             on_done(answer)
 
+    async def _probe_connected(self, ctx: _ProbeContext, ip: str, creds: Sequence[Credential]) -> ProbeAnswer | None:
+        loop = asyncio.get_running_loop()
+        try:
+            transport, _ = await loop.create_datagram_endpoint(
+                lambda: _HostEndpoint(ctx.receiver, ip), remote_addr=(ip, self.port)
+            )
+        except OSError:  # no route to it at all (or not an address this host can reach): silent
+            return None
+        try:
+            return await self._tries(_HostContext(transport, ctx), ip, creds)
+        finally:
+            transport.close()
+
     async def _tries(self, ctx: _ProbeContext, ip: str, creds: Sequence[Credential]) -> ProbeAnswer | None:
         for _attempt in range(self.retries + 1):
-            answer = await self._attempt(ctx, ip, creds)
+            try:
+                answer = await self._attempt(ctx, ip, creds)
+            except ConnectionRefusedError:  # ICMP unreachable: no SNMP agent there, asking again changes nothing
+                return None
             if answer is not None:
                 return answer
         return None
 
     async def _attempt(self, ctx: _ProbeContext, ip: str, creds: Sequence[Credential]) -> ProbeAnswer | None:
         """Send every credential at once (a silent host then costs one timeout, not one per community) and
-        report the earliest in the given order among those that answered."""
+        report the earliest in the given order among those that answered. Raises ConnectionRefusedError when
+        the host refused with no answer to any credential."""
         loop = asyncio.get_running_loop()
         pending = {ctx.new_id(): (cred, loop.create_future()) for cred in creds}
         for rid, (cred, future) in pending.items():
@@ -177,22 +213,27 @@ class Prober:
         await asyncio.wait(futures, timeout=self.timeout, return_when=asyncio.FIRST_COMPLETED)
         for rid in pending:
             ctx.receiver.waiting.pop(rid, None)
-        done = [(cred, f.result()) for cred, f in pending.values() if f.done() and not f.cancelled()]
+        finished = [(cred, f) for cred, f in pending.values() if f.done() and not f.cancelled()]
+        done = [(cred, f.result()) for cred, f in finished if f.exception() is None]
         for f in futures:
             f.cancel()
-        return ProbeAnswer(ip, done[0][0], done[0][1]) if done else None
+        if done:
+            return ProbeAnswer(ip, done[0][0], done[0][1])
+        if finished:  # every finished probe was refused
+            raise ConnectionRefusedError(ip)
+        return None
 
     def _send(self, ctx: _ProbeContext, data: bytes, ip: str) -> None:
         if not self.guard.spend(ip):
             return
         self.stats.packets_sent += 1
         self.stats.bytes_sent += len(data)
-        ctx.transport.sendto(data, (ip, self.port))
+        ctx.send(data, (ip, self.port))
 
 
 @dataclass
 class _ProbeContext:
-    transport: asyncio.DatagramTransport
+    transport: asyncio.DatagramTransport | None  # broadcasts share one socket; host probes have their own
     receiver: _Receiver
     slots: asyncio.Semaphore
     answers: dict[str, ProbeAnswer] = field(default_factory=dict)
@@ -200,3 +241,18 @@ class _ProbeContext:
 
     def new_id(self) -> int:
         return next(self.ids) % (2**31 - 1) or 1
+
+    def send(self, data: bytes, address: tuple[str, int]) -> None:
+        assert self.transport is not None, "a broadcast context has its socket"
+        self.transport.sendto(data, address)
+
+
+class _HostContext(_ProbeContext):
+    """A host probe's context: its own connected socket, the sweep's receiver, ids and answers."""
+
+    def __init__(self, transport: asyncio.DatagramTransport, sweep: _ProbeContext) -> None:
+        super().__init__(transport, sweep.receiver, sweep.slots, sweep.answers, sweep.ids)
+
+    def send(self, data: bytes, address: tuple[str, int]) -> None:
+        assert self.transport is not None
+        self.transport.sendto(data)  # connected: the address is the socket's

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from portal import queues
 from portal.lib.env import env, envbool, envint, envlist, envsecret, redis_database, redis_database_number
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -143,7 +144,10 @@ CACHES = {
     }
 }
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", REDIS_URL)
-CELERY_TASK_DEFAULT_QUEUE = env("MB_CELERY_QUEUE", "meterbridge")
+# One queue per kind of work (portal/queues.py), named after this prefix.
+CELERY_QUEUE_PREFIX = env("MB_CELERY_QUEUE", "meterbridge")
+CELERY_TASK_DEFAULT_QUEUE = queues.default_queue(CELERY_QUEUE_PREFIX)
+CELERY_TASK_ROUTES = queues.task_routes(CELERY_QUEUE_PREFIX)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -211,6 +215,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = AGENT_MAX_UPLOAD_BYTES
 # Agent tokens: the portal asks for a new one at this age; a replaced token works this long after the swap.
 AGENT_TOKEN_MAX_AGE_DAYS = envint("AGENT_TOKEN_MAX_AGE_DAYS", 90)  # 0: only when a dealer asks
 AGENT_TOKEN_GRACE_HOURS = envint("AGENT_TOKEN_GRACE_HOURS", 24)
+# Agent self-update (agents/services/agent_releases.py): signed releases, and the Ed25519 key that signs them
+# (its public half is built into every agent). Development, tests and the demo create the key on first use;
+# production is given one (portal/settings/production.py).
+AGENT_RELEASES_DIR = Path(env("AGENT_RELEASES_DIR", str(VAR_DIR / "agent-releases")))
+AGENT_SIGNING_KEY_FILE = env("AGENT_SIGNING_KEY_FILE", str(VAR_DIR / "agent-signing-key.pem"))
+AGENT_SIGNING_KEY_CREATE = True
 # Fernet key(s) for SNMP credentials at rest, newest first (or FIELD_ENCRYPTION_KEYS_FILE, one per line).
 # Development and tests fall back to one derived from SECRET_KEY; production refuses to start without them.
 FIELD_ENCRYPTION_KEYS = envsecret("FIELD_ENCRYPTION_KEYS").replace(",", " ").split()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import os
+import socket
 import subprocess
 import time
 from asyncio import selector_events
@@ -24,6 +25,7 @@ from agent_client.outbox import Outbox
 from agent_client.portal import PortalClient
 from agent_client.runner import run_directive
 from agent_client.service import Agent
+from agent_client.snmp.probe import Prober
 from agent_client.worker import run_in_subprocess
 from tests.agent_client.conftest import as_dict, v2c
 from tests.agent_client.fake_portal import TOKEN, FakePortal
@@ -52,8 +54,9 @@ def wire(monkeypatch: pytest.MonkeyPatch) -> list[Sent]:
     original = selector_events._SelectorDatagramTransport.sendto
 
     def sendto(self, data, addr=None):
-        if addr is not None:
-            sent.append(Sent(time.monotonic(), str(addr[0]), int(addr[1])))
+        to = addr or self.get_extra_info("peername")  # a connected socket (the sweep's probes) sends without one
+        if to is not None:
+            sent.append(Sent(time.monotonic(), str(to[0]), int(to[1])))
         return original(self, data, addr)
 
     monkeypatch.setattr(selector_events._SelectorDatagramTransport, "sendto", sendto)
@@ -173,12 +176,28 @@ def assert_within_budget(sends: list[Sent], rate: float) -> None:
 
 def test_a_sweep_keeps_to_its_packets_per_second_retries_and_reads_included(run_snmp, snmpsim_fleet, wire):
     hosts = list(snmpsim_fleet.network.hosts())
-    targets = [f"{hosts[8]}-{hosts[50]}"]  # every simulated printer and ~37 silent addresses, each asked twice
-    params = discover_params(targets, snmpsim_fleet.port, rate_limit=40, timeout=0.3)
+    targets = [f"{hosts[8]}-{hosts[50]}"]  # every simulated printer and ~37 addresses without an SNMP agent
+    params = discover_params(targets, snmpsim_fleet.port, rate_limit=20, timeout=0.3)
     result = run_snmp(lambda s: run_directive({"id": "d1", "kind": "discover", "params": params}, s))
     assert len(result["devices"]) == len(snmpsim_fleet.printers)
     assert len({sent.ip for sent in wire}) == 43
-    assert_within_budget(wire, 40)
+    assert_within_budget(wire, 20)
+
+
+def test_an_address_that_refuses_is_asked_once_and_a_silent_one_again(snmpsim_fleet, wire):
+    """ICMP port unreachable says no SNMP agent listens there: a retry would change nothing. A host that drops the
+    packet (a firewall, a busy agent) gets its retry."""
+    taken = {p.ip for p in snmpsim_fleet.printers}
+    refusing, silent = [str(h) for h in snmpsim_fleet.network.hosts() if str(h) not in taken][:2]
+    swallower = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # receives, never answers, so no ICMP either
+    swallower.bind((silent, snmpsim_fleet.port))
+    try:
+        prober = Prober(snmpsim_fleet.port, timeout=0.3, retries=2)
+        answers = asyncio.run(prober.probe_all([refusing, silent], [v2c()]))
+    finally:
+        swallower.close()
+    asked = {ip: sum(1 for sent in wire if sent.ip == ip) for ip in (refusing, silent)}
+    assert answers == {} and asked == {refusing: 1, silent: 3}
 
 
 def test_snmpv3_engine_discovery_counts_against_the_budget_too(run_snmp, snmpsim_fleet, wire):

@@ -21,6 +21,7 @@ from meters.interpret import DISCOVERY_OIDS, identify
 from meters.interpret.identity import read_identity
 from meters.interpret.varbinds import VarbindIndex
 from meters.models import DeviceEvent, MeterRead
+from portal.queues import queues_arg
 from tests.e2e.agent_process import AGENT
 from tests.support.live import BIN, _wait_for_worker, free_tcp_port, wait_for_port
 from tests.support.paths import REPO_ROOT
@@ -42,7 +43,8 @@ class FaultWorker:
 
         self.starts += 1
         log = self.log_dir / f"worker-{self.starts}.log"
-        command = [str(BIN / "celery"), "-A", "portal", "worker", "-Q", self.env["MB_CELERY_QUEUE"], "--pool", "solo"]
+        queues = queues_arg(self.env["MB_CELERY_QUEUE"])
+        command = [str(BIN / "celery"), "-A", "portal", "worker", "-Q", queues, "--pool", "solo"]
         command += ["--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
         with log.open("wb") as out:
             self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)

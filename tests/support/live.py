@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from portal.queues import queues_arg, route_to
 from tests.support.paths import REPO_ROOT
 
 BIN = Path(sys.executable).parent
@@ -59,12 +60,13 @@ def celery_worker(live_env, tmp_path_factory):
     from portal.celery import app
 
     log = tmp_path_factory.mktemp("worker") / "worker.log"
-    queue = live_env["MB_CELERY_QUEUE"]
-    command = [str(BIN / "celery"), "-A", "portal", "worker", "-Q", queue, "--pool", "solo", "--loglevel", "INFO"]
+    prefix = live_env["MB_CELERY_QUEUE"]
+    command = [str(BIN / "celery"), "-A", "portal", "worker", "-Q", queues_arg(prefix), "--pool", "solo"]
+    command += ["--loglevel", "INFO"]
     command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=live_env, stdout=out, stderr=subprocess.STDOUT)
-    app.conf.task_default_queue = queue
+    route_to(app, prefix)
     _wait_for_worker(app, process, log)
     yield app
     _stop(process)

@@ -39,6 +39,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from portal.queues import KINDS, queues_arg, route_to, routing_set
 from tests.support.live import BIN, _stop, _wait_for_worker, free_tcp_port
 from tests.support.paths import REPO_ROOT
 
@@ -152,30 +153,37 @@ def redis_broker(redis_server, live_env) -> Iterator[RedisServer]:
 
 
 @contextmanager
-def celery_broker(url: str, queue: str | None = None) -> Iterator[None]:
+def celery_broker(url: str, prefix: str | None = None) -> Iterator[None]:
+    """Sends go to `url`, on the queues of `prefix` (portal/queues.py), until the block ends."""
     from portal.celery import app
 
-    before = app.conf.broker_url, app.conf.task_default_queue
-    _use_broker(app, url, queue or before[1])
+    before = app.conf.broker_url, app.conf.task_default_queue, app.conf.task_routes
+    _use_broker(app, url)
+    if prefix:
+        route_to(app, prefix)
     try:
         yield
     finally:
-        _use_broker(app, *before)
+        _use_broker(app, before[0])
+        routing_set(app, before[1], before[2])
 
 
-def _use_broker(app, url: str, queue: str) -> None:
+def _use_broker(app, url: str) -> None:
     """Celery keeps its broker connections in pools made from the URL at first use: forget them to switch (not
     closed: kombu's registry hands the same pools out again when the URL is switched back)."""
-    app.conf.broker_url, app.conf.task_default_queue = url, queue
+    app.conf.broker_url = url
     app._pool, app.amqp._producer_pool = None, None
 
 
 @contextmanager
-def celery_worker_on(env: dict[str, str], url: str, log: Path) -> Iterator[subprocess.Popen]:
+def celery_worker_on(
+    env: dict[str, str], url: str, log: Path, kinds: tuple[str, ...] = KINDS
+) -> Iterator[subprocess.Popen]:
+    """A worker on the queues of `kinds` (portal/queues.py; all by default)."""
     from portal.celery import app
 
-    command = [str(BIN / "celery"), "-A", "portal", "worker", "-Q", env["MB_CELERY_QUEUE"], "--pool", "solo"]
-    command += ["--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    command = [str(BIN / "celery"), "-A", "portal", "worker", "-Q", queues_arg(env["MB_CELERY_QUEUE"], kinds)]
+    command += ["--pool", "solo", "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
     worker_env = {**env, "CELERY_BROKER_URL": url, "CELERY_RESULT_BACKEND": url}
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=worker_env, stdout=out, stderr=subprocess.STDOUT)
