@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     _enroll_parser(sub)
     run = sub.add_parser("run", help="the service loop")
     run.add_argument("--once", action="store_true", help="one heartbeat + poll + run + post cycle, then exit")
+    run.add_argument("--stop-file", type=Path, help="stop cleanly once this file exists (Windows has no SIGTERM)")
     run.set_defaults(func=cmd_run)
     sub.add_parser("status", help="portal, last contact, last results, outbox depth").set_defaults(func=cmd_status)
     _outbox_parser(sub)
@@ -52,15 +53,26 @@ def build_parser() -> argparse.ArgumentParser:
     from agent_client.doctor import add_doctor_parser
 
     add_doctor_parser(sub)
+    from agent_client.windows.cli import add_windows_parser
+
+    add_windows_parser(sub)
     return parser
 
 
 def _enroll_parser(sub: Any) -> None:
     enroll = sub.add_parser("enroll", help="enrol this agent with the dealer's portal")
-    enroll.add_argument("--portal", required=True, help="portal URL, e.g. https://portal.example.com")
+    add_enroll_arguments(enroll, portal_required=True)
+    enroll.set_defaults(func=cmd_enroll)
+
+
+def add_enroll_arguments(enroll: argparse.ArgumentParser, portal_required: bool) -> None:
+    """Also `windows install`'s, which enrols as one of its steps."""
+    enroll.add_argument("--portal", required=portal_required, help="portal URL, e.g. https://portal.example.com")
     enroll.add_argument("--key", help="license key ('-' reads it from stdin; default: MB_LICENSE_KEY or a prompt)")
     enroll.add_argument("--dealer", help="dealer id (the 'Get License Key' flow, instead of --key)")
-    enroll.add_argument("--enrollment-password", help="dealer's enrolment password (default: a prompt)")
+    enroll.add_argument(
+        "--enrollment-password", help="dealer's enrolment password (default: MB_ENROLLMENT_PASSWORD or a prompt)"
+    )
     enroll.add_argument("--customer", help="customer name (with --dealer)")
     enroll.add_argument("--site", help="site name (with --dealer)")
     enroll.add_argument("--report-email", action="append", default=[], help="report recipient (repeatable)")
@@ -69,7 +81,6 @@ def _enroll_parser(sub: Any) -> None:
                         "(default: '<hostname> @ <site>')")  # fmt: skip
     enroll.add_argument("--ca-bundle", default="", help="PEM file of CAs to trust for the portal")
     enroll.add_argument("--proxy", default="", help="http://user:pass@proxy:3128 (default: HTTPS_PROXY)")
-    enroll.set_defaults(func=cmd_enroll)
 
 
 def _outbox_parser(sub: Any) -> None:
@@ -107,7 +118,11 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
 def _license_key(args: argparse.Namespace, client: Any) -> str:
     if args.dealer:
-        password = args.enrollment_password or getpass.getpass("Enrolment password: ")
+        password = (
+            args.enrollment_password
+            or os.environ.get("MB_ENROLLMENT_PASSWORD")
+            or getpass.getpass("Enrolment password: ")
+        )
         payload = {"dealer": args.dealer, "enrollment_password": password, "customer_name": args.customer or "",
                    "report_emails": args.report_email}  # fmt: skip
         payload |= {k: v for k, v in (("site_name", args.site), ("time_zone", args.time_zone)) if v}
@@ -127,7 +142,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     client = PortalClient(cfg.portal_url, cfg.token, cfg.ca_bundle, cfg.proxy, save_token=save_token)
     outbox = Outbox(cfg.outbox_file(path), cfg.outbox_max_bytes)
     try:
-        asyncio.run(run_service(Agent(client, outbox, cfg.poll_interval), once=args.once))
+        agent = Agent(client, outbox, cfg.poll_interval)
+        asyncio.run(run_service(agent, once=args.once, stop_file=args.stop_file))
     finally:
         outbox.close()
     return 0

@@ -13,11 +13,12 @@ from typing import Any
 from agent_client.errors import ConfigError
 
 APP = "meterbridge-agent"
+WINDOWS_FOLDER = "Meterbridge"  # %ProgramData%\Meterbridge on Windows: agent, config, outbox, logs
 
 
 def default_config_path() -> Path:
     if sys.platform == "win32":
-        return Path(os.environ.get("PROGRAMDATA", r"C:\ProgramData")) / APP / "agent.toml"
+        return Path(os.environ.get("PROGRAMDATA", r"C:\ProgramData")) / WINDOWS_FOLDER / "agent.toml"
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         return Path("/etc") / APP / "agent.toml"
     base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")

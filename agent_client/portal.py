@@ -17,15 +17,17 @@ import logging
 import re
 import ssl
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from typing import Any
+from typing import Any, BinaryIO
 
 from agent_client import __version__
 from agent_client.errors import AgentError, PortalError, PortalUnavailable
 
 API = "/agent/v1"
 USER_AGENT = f"meterbridge-agent/{__version__}"
+DOWNLOAD_MAX_BYTES = 64 * 2**20  # a release is ~1 MB; anything near this is not one
 LONG_POLL_GRACE = 15.0  # seconds a long poll's socket waits past its `wait` for the portal's answer
 TOKEN_RE = re.compile(r"^mbt_[a-z0-9-]+_[a-z2-7]{8}_[a-z2-7]{32}$")  # docs/agent-protocol.md, "Host and credentials"
 log = logging.getLogger("meterbridge.agent")
@@ -91,6 +93,20 @@ class PortalClient:
         headers = {"Content-Encoding": "gzip", "Idempotency-Key": idempotency_key}
         return self.call("POST", f"/directives/{directive_id}/result", raw=gzip_body, headers=headers)
 
+    def download(self, url: str, dest: BinaryIO) -> None:
+        """Streams an agent-API file (a self-update release) into `dest`. Only the path of `url` is used, on this
+        client's own portal: the token never goes to another host, whatever an answer names."""
+        path = urllib.parse.urlsplit(url).path
+        if not path.startswith(API + "/"):
+            raise PortalError(f"the download {url!r} is not on the agent API")
+        headers = {"User-Agent": USER_AGENT, "Authorization": f"Bearer {self.token}"}
+        request = urllib.request.Request(self.base_url + path, headers=headers)  # noqa: S310 (http(s) only)
+        try:
+            with self.opener.open(request, timeout=self.timeout) as response:
+                _copy_capped(response, dest, f"GET {path}")
+        except (AgentError, http.client.HTTPException, OSError) as exc:  # OSError: URLError, HTTPError, timeouts
+            raise _failure(exc, f"GET {path}") from None
+
     def call(
         self, method: str, path: str, body: dict[str, Any] | None = None, *, raw: bytes | None = None,
         headers: dict[str, str] | None = None, auth: bool = True, timeout: float | None = None,
@@ -110,16 +126,34 @@ class PortalClient:
         try:
             with self.opener.open(request, timeout=timeout) as response:
                 return _json(response.read(), response.headers.get("Content-Encoding"))
-        except urllib.error.HTTPError as exc:
-            raise _http_error(exc, what) from None
-        except http.client.HTTPException as exc:  # a proxy that closed mid-answer (IncompleteRead, BadStatusLine)
-            raise PortalUnavailable(f"{what}: the answer was cut off ({type(exc).__name__})") from None
-        except (TimeoutError, urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            if isinstance(reason, ssl.SSLCertVerificationError):  # retrying will not help: say what to fix
-                message = f"the portal's TLS certificate is not trusted ({reason.verify_message}); see --ca-bundle"
-                raise PortalError(f"{what}: {message}") from None
-            raise PortalUnavailable(f"{what}: portal unreachable ({reason})") from None
+        except (http.client.HTTPException, OSError) as exc:  # OSError: URLError, HTTPError, timeouts
+            raise _failure(exc, what) from None
+
+
+def _failure(exc: Exception, what: str) -> Exception:
+    """The agent's own error for what urllib raised; anything else (a bug) as it was."""
+    if isinstance(exc, AgentError):
+        return exc
+    if isinstance(exc, urllib.error.HTTPError):
+        return _http_error(exc, what)
+    if isinstance(exc, http.client.HTTPException):  # a proxy that closed mid-answer (IncompleteRead, BadStatusLine)
+        return PortalUnavailable(f"{what}: the answer was cut off ({type(exc).__name__})")
+    if isinstance(exc, OSError):
+        reason = getattr(exc, "reason", exc)
+        if isinstance(reason, ssl.SSLCertVerificationError):  # retrying will not help: say what to fix
+            message = f"the portal's TLS certificate is not trusted ({reason.verify_message}); see --ca-bundle"
+            return PortalError(f"{what}: {message}")
+        return PortalUnavailable(f"{what}: portal unreachable ({reason})")
+    return exc
+
+
+def _copy_capped(response: Any, dest: BinaryIO, what: str) -> None:
+    copied = 0
+    while chunk := response.read(64 * 1024):
+        copied += len(chunk)
+        if copied > DOWNLOAD_MAX_BYTES:
+            raise PortalError(f"{what}: larger than {DOWNLOAD_MAX_BYTES // 2**20} MB")
+        dest.write(chunk)
 
 
 def build_opener(ca_bundle: str, proxy: str) -> urllib.request.OpenerDirector:

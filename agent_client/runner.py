@@ -48,14 +48,24 @@ async def run_discover(
     options = SweepOptions.from_params(params, parse_credentials(params.get("credentials") or []))
     if not options.targets:
         options.targets = own
+    local = await asyncio.to_thread(local_printers) if params.get("local_printers", False) else []
+    added = printer_targets(local, options.targets)
+    options.targets += added  # the never-scan list still applies to them (targets.expand)
     found = await sweep(options, session, progress)
     await read_found(found.devices, params, options.credentials, session)  # meters in the same result
-    local = await asyncio.to_thread(local_printers) if params.get("local_printers", False) else []
     return {
         "kind": "discover", "started_at": started, "finished_at": now_iso(), "networks": own,
         "addresses_scanned": found.addresses_scanned, "responders": len(found.devices), "devices": found.devices,
-        "local_printers": local, "errors": found.errors,
+        "local_printers": local, "local_printer_targets": added, "errors": found.errors,
     }  # fmt: skip
+
+
+def printer_targets(local: list[dict[str, Any]], targets: list[str]) -> list[str]:
+    """Addresses of the host's own network printers (a spooler queue on a TCP/IP port) not among the targets as
+    given: the PC prints to them, so they are read even when the site's targets do not cover their segment."""
+    given = {target.strip().lower() for target in targets}
+    addresses = [str(p["address"]).strip() for p in local if p.get("connection") == "tcp" and p.get("address")]
+    return [a for a in dict.fromkeys(addresses) if a.lower() not in given]
 
 
 def refused_discover(started: str, own: list[str], reason: str) -> dict[str, Any]:
@@ -63,7 +73,8 @@ def refused_discover(started: str, own: list[str], reason: str) -> dict[str, Any
     error = {"target": "", "code": "outside_window", "message": reason}
     return {
         "kind": "discover", "started_at": started, "finished_at": now_iso(), "networks": own,
-        "addresses_scanned": 0, "responders": 0, "devices": [], "local_printers": [], "errors": [error],
+        "addresses_scanned": 0, "responders": 0, "devices": [], "local_printers": [], "local_printer_targets": [],
+        "errors": [error],
     }  # fmt: skip
 
 

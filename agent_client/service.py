@@ -20,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from agent_client import __version__
@@ -32,6 +33,8 @@ from agent_client.outbox import Entry, Outbox
 from agent_client.portal import PortalClient
 from agent_client.progress import ProgressReporter
 from agent_client.timeutil import now_iso
+from agent_client.update.updater import Offer, Updater
+from agent_client.windows.stop_file import watch_stop_file
 from agent_client.worker import run_in_subprocess
 
 log = logging.getLogger("meterbridge.agent")
@@ -59,11 +62,18 @@ class Agent:
         self.offline = OfflineReads(outbox)
         self.long_poll = LongPoll()
         self.clock: Callable[[], datetime] = functools.partial(datetime.now, UTC)  # when reads are due
+        self.updater = Updater.for_this_process(client, outbox)
+        self.offer: Offer | None = None  # a release the last heartbeat offered, taken after this step
+        self.restart_pending = False
 
     async def cycle(self) -> None:
         """One heartbeat + poll + run + post; raises PortalUnavailable when the portal is away."""
-        beat = await self._call(self.client.heartbeat, self._heartbeat_payload())  # tells the backlog first
+        payload = self._heartbeat_payload()
+        beat = await self._call(self.client.heartbeat, payload)  # tells the backlog first
         self._adopt_interval(beat)
+        if "update_report" in payload:
+            self.updater.report_sent(payload["update_report"])
+        self.offer = self.updater.wanted(beat)
         await self.flush()  # results of an earlier cycle or run go before new work: they are the oldest
         await self.run_leased(await self._call(self.client.directives))
 
@@ -218,7 +228,21 @@ class Agent:
         except PortalError as exc:  # 401 and friends: keep trying slowly, a dealer may fix it in the portal
             return self._backoff(exc)
         self.failures, self.last_error = 0, None
+        if await self.update_if_offered() is False:  # refused: the portal hears why at once, not a poll later
+            return MIN_POLL
         return self.poll_interval * random.uniform(0.9, 1.1)
+
+    async def update_if_offered(self) -> bool | None:
+        """Between steps, never mid-directive: unsent results stay in the outbox for the new agent to send.
+        None when nothing was tried; else whether the archive was swapped (and a restart is pending)."""
+        offer, self.offer = self.offer, None
+        if offer is None or self.stop.is_set():
+            return None
+        refusal = await asyncio.to_thread(self.updater.install, offer)  # downloads and runs the new archive: slow
+        self.restart_pending = self.updater.settle(offer, refusal)
+        if self.restart_pending:
+            self.stop.set()
+        return self.restart_pending
 
     async def read_offline_if_due(self) -> None:
         """The portal is away past a due read: read the last read's devices and queue it as self-scheduled."""
@@ -262,7 +286,11 @@ class Agent:
         return {"agent_version": __version__, "hostname": platform.node(), "outbox_depth": self.outbox.depth(),
                 "outbox_dropped": self.outbox.dropped(), "outbox_set_aside": self.outbox.set_aside_count(),
                 "outbox_set_aside_detail": self.outbox.set_aside_detail(), "networks": networks.local_networks(),
-                "last_error": self.last_error}  # fmt: skip
+                "last_error": self.last_error, **self._update_report()}  # fmt: skip
+
+    def _update_report(self) -> dict[str, Any]:
+        report = self.updater.pending_report()
+        return {"update_report": report} if report else {}
 
     def _adopt_interval(self, answer: dict[str, Any]) -> None:
         interval = answer.get("poll_interval")
@@ -300,18 +328,25 @@ class Agent:
         return await future
 
 
-async def run_service(agent: Agent, once: bool = False) -> None:
+async def run_service(agent: Agent, once: bool = False, stop_file: Path | None = None) -> None:
+    """`stop_file`: stop as on SIGTERM once it exists (Windows' scheduled task, agent_client/windows/stop_file.py)."""
     agent.install_signal_handlers()
     if once:
         await agent.cycle()
         return
     cycle = asyncio.create_task(agent.run_forever())
     stopper = asyncio.create_task(agent.stop.wait())
+    if stop_file is not None:
+        watcher = asyncio.create_task(watch_stop_file(stop_file, agent.stop))
+        stopper.add_done_callback(lambda _: watcher.cancel())
     await asyncio.wait({cycle, stopper}, return_when=asyncio.FIRST_COMPLETED)
     if not cycle.done():  # SIGTERM mid-directive: its lease lapses and the portal offers it again
         cycle.cancel()
     await asyncio.gather(cycle, return_exceptions=True)
     stopper.cancel()
+    if agent.restart_pending:  # the archive was swapped: run the new one
+        agent.outbox.close()
+        agent.updater.restart()
 
 
 @dataclass

@@ -6,6 +6,7 @@ from django.core.validators import validate_email
 from agents.choices import AuthProtocol, PrivProtocol, SnmpVersion
 from agents.models import Customer, Site
 from agents.scan_scope import window_errors
+from agents.services.agent_releases import pin_choices, pin_problem
 from portal.lib.addresses import MAX_TARGET_ADDRESSES, scope_errors
 
 COMMON_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
@@ -55,12 +56,30 @@ class SiteForm(forms.ModelForm):
         choices=[("", "Dealer default"), *[(h, f"{h:02d}:00") for h in range(24)]], coerce=int, empty_value=None,
         required=False, help_text="Local time at the site.",
     )  # fmt: skip
+    agent_version_pin = forms.ChoiceField(
+        label="Agent version", required=False,
+        help_text="The version this site's agents update themselves to. Current: the portal's own, as it moves on.",
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = pin_choices()  # published releases, read from disk per form
+        pinned = self.instance.agent_version_pin
+        if pinned and pinned not in dict(choices):  # pinned to a release since removed: still shown
+            choices.append((pinned, f"{pinned} (no longer published)"))
+        self.fields["agent_version_pin"].choices = choices
+
+    def clean_agent_version_pin(self):
+        version = self.cleaned_data["agent_version_pin"]
+        if version != self.instance.agent_version_pin and (problem := pin_problem(version)):
+            raise forms.ValidationError(problem)
+        return version
 
     class Meta:
         model = Site
         fields = ["name", "address", "time_zone", "scan_targets", "scan_exclusions", "scan_broadcast",
                   "scan_rate_limit", "scan_window_start", "scan_window_end", "snmp_port", "discovery_weekdays",
-                  "discovery_hour"]  # fmt: skip
+                  "discovery_hour", "agent_version_pin"]  # fmt: skip
         widgets = {
             "address": forms.Textarea(attrs={"rows": 2}),
             "scan_targets": forms.Textarea(attrs={"rows": 3, "placeholder": "192.168.1.0/24\n10.0.0.5-10.0.0.40"}),

@@ -65,6 +65,8 @@ class Site(models.Model):
     scan_window_start = models.TimeField(null=True, blank=True)
     scan_window_end = models.TimeField(null=True, blank=True)
     snmp_port = models.PositiveIntegerField(default=161)
+    # Self-update: the agent version this site's agents run (empty: the portal's current release).
+    agent_version_pin = models.CharField(max_length=32, blank=True)
     # Empty / null: the dealer's defaults. The next_* times are in UTC, computed in the site's zone.
     discovery_weekdays = ArrayField(models.PositiveSmallIntegerField(), default=list, blank=True)
     discovery_hour = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -196,6 +198,11 @@ class Agent(models.Model):
     outbox_set_aside = models.PositiveIntegerField(default=0)
     outbox_set_aside_detail = models.JSONField(default=list, blank=True)
     networks = models.JSONField(default=list, blank=True)
+    # Printers the host itself prints to (CUPS queues, the Windows spooler; USB ones too), from its last discovery.
+    local_printers = models.JSONField(default=list, blank=True)
+    local_printers_seen_at = models.DateTimeField(null=True, blank=True)
+    # The agent's last word on self-update: {"state", "version", "error", "at"} (docs/agent-protocol.md).
+    update_report = models.JSONField(default=dict, blank=True)
     last_error = models.TextField(blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("agents/", keys.AgentListView.as_view(), name="agent-list"),
     path("downloads/meterbridge-agent.pyz", downloads.AgentPackageView.as_view(), name="agent-download"),
     path("downloads/meterbridge-agent.pyz.sha256", agent_checksum, name="agent-download-sha256"),
+    path("downloads/<str:name>", downloads.InstallScriptView.as_view(), name="agent-install-script"),
     path("agents/<uuid:public_id>/revoke/", keys.AgentRevokeView.as_view(), name="agent-revoke"),
     path("agents/<uuid:public_id>/rename/", keys.AgentRenameView.as_view(), name="agent-rename"),
     path("agents/<uuid:public_id>/rotate-token/", keys.AgentTokenRotateView.as_view(), name="agent-rotate-token"),

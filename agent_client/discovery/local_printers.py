@@ -1,5 +1,6 @@
-"""Locally attached printers: the queues of the host's CUPS (USB ones included), with IPP marker levels and
-state where the queue offers them. No CUPS (Windows, a minimal server) simply means no local printers.
+"""Locally attached printers: on Windows the spooler's (agent_client/discovery/windows_spooler.py), elsewhere the
+queues of the host's CUPS (USB ones included), with IPP marker levels and state where the queue offers them.
+No CUPS (a minimal server) simply means no local printers.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import random
 import socket
 from typing import Any
 
-from agent_client.discovery import ipp
+from agent_client.discovery import ipp, windows_spooler
 
 REQUESTED = ("printer-name", "device-uri", "printer-make-and-model", "printer-state", "printer-state-message",
              "marker-names", "marker-types", "marker-colors", "marker-levels")  # fmt: skip
@@ -39,6 +40,13 @@ def cups_connection(server: str | None = None, timeout: float = 3.0) -> http.cli
 
 
 def local_printers(server: str | None = None) -> list[dict[str, Any]]:
+    """The spooler on Windows, or wherever MB_POWERSHELL names a PowerShell to ask; CUPS elsewhere (or `server`)."""
+    if server is None and (os.name == "nt" or os.environ.get(windows_spooler.POWERSHELL_ENV)):
+        return windows_spooler.spooler_printers()
+    return cups_printers(server)
+
+
+def cups_printers(server: str | None = None) -> list[dict[str, Any]]:
     body = ipp.encode_request(ipp.CUPS_GET_PRINTERS, random.randint(1, 2**31 - 1), REQUESTED)
     conn = cups_connection(server)
     try:

@@ -69,6 +69,16 @@ class SetAsideEntrySerializer(serializers.Serializer):
     at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
+class UpdateReportSerializer(serializers.Serializer):
+    """The agent's last word on self-update (docs/agent-protocol.md, "Self-update")."""
+
+    state = serializers.ChoiceField(choices=["updated", "failed", "unsupported"])
+    version = serializers.CharField(max_length=32, help_text="The version offered (or run, when unsupported).")
+    from_version = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    error = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
 class HeartbeatRequestSerializer(serializers.Serializer):
     agent_version = serializers.CharField(max_length=32, required=False, allow_blank=True)
     hostname = serializers.CharField(max_length=255, required=False, allow_blank=True)
@@ -80,15 +90,24 @@ class HeartbeatRequestSerializer(serializers.Serializer):
     outbox_set_aside_detail = serializers.ListField(
         child=SetAsideEntrySerializer(), required=False, default=list, max_length=SET_ASIDE_DETAIL_MAX
     )
+    update_report = UpdateReportSerializer(required=False)
 
 
 ROTATE_HELP = "Take a new token now: POST /agent/v1/token (docs/agent-protocol.md, token rotation)."
+
+
+class UpdateOfferSerializer(serializers.Serializer):
+    version = serializers.CharField()
+    url = serializers.URLField(help_text="GET with the agent token: the single-file agent of this release.")
+    sha256 = serializers.CharField()
+    signature = serializers.CharField(help_text="Base64 Ed25519 over b'meterbridge-agent\\n{version}\\n{sha256}\\n'.")
 
 
 class HeartbeatResponseSerializer(serializers.Serializer):
     poll_interval = serializers.IntegerField()
     server_time = serializers.DateTimeField()
     rotate_token = serializers.BooleanField(help_text=ROTATE_HELP)
+    update = UpdateOfferSerializer(allow_null=True, help_text="A release to update to, or null.")
 
 
 class DirectiveSerializer(serializers.Serializer):

@@ -13,4 +13,5 @@ urlpatterns = [
     path("directives/<uuid:directive_id>/result", views.DirectiveResultView.as_view(), name="result"),
     path("directives/<uuid:directive_id>/progress", views.DirectiveProgressView.as_view(), name="progress"),
     path("reads", views.OfflineReadView.as_view(), name="offline-read"),
+    path("releases/<str:version>/meterbridge-agent.pyz", views.ReleaseDownloadView.as_view(), name="release"),
 ]

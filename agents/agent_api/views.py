@@ -5,7 +5,9 @@ import re
 
 from django.conf import settings
 from django.db import connection
+from django.http import FileResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -17,7 +19,7 @@ from agents.agent_api import serializers as s
 from agents.agent_api.authentication import AgentTokenAuthentication
 from agents.agent_api.parsers import MaybeGzipJSONParser
 from agents.errors import AgentApiError, CredentialRejected
-from agents.services import directives, enrolment, offline_reads, progress, set_aside, tokens, wakeups
+from agents.services import agent_releases, directives, enrolment, offline_reads, progress, set_aside, tokens, wakeups
 from meters.services.schedules import discovery_request
 
 IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
@@ -129,7 +131,21 @@ class HeartbeatView(AgentView):
             agent=self.agent, count=report["outbox_set_aside"], detail=report["outbox_set_aside_detail"]
         )
         body = {"poll_interval": enrolment.poll_interval_seconds(), "server_time": timezone.now()}
-        return Response({**body, "rotate_token": self.rotate_token()})
+        update = agent_releases.update_offer(agent=self.agent)
+        return Response({**body, "rotate_token": self.rotate_token(), "update": update})
+
+
+class ReleaseDownloadView(AgentView):
+    """A signed release offered in a heartbeat answer; the agent checks sha256 and signature itself."""
+
+    @extend_schema(operation_id="agent_v1_release_download", responses={
+        (200, "application/octet-stream"): OpenApiTypes.BINARY, 401: ERRORS[401], 404: ERRORS[404]})  # fmt: skip
+    def get(self, request, version):
+        release = agent_releases.release_get(version)
+        if release is None:
+            return Response({"detail": "No such agent release.", "code": "not_found"}, status=404)
+        return FileResponse(release.path.open("rb"), as_attachment=True, filename=agent_releases.FILENAME,
+                            content_type="application/octet-stream")  # fmt: skip
 
 
 class DirectivesView(AgentView):

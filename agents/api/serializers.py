@@ -4,6 +4,7 @@ from rest_framework import serializers
 from agents.choices import AuthProtocol, PrivProtocol, SnmpVersion
 from agents.models import Agent, Customer, Directive, DirectiveResult, LicenseKey, Site, SnmpCredential
 from agents.scan_scope import site_broadcast, window_errors
+from agents.services.agent_releases import pin_problem, update_state
 from agents.services.enrolment import validate_agent_name
 from portal.lib.addresses import MAX_TARGET_ADDRESSES, scope_errors
 
@@ -45,14 +46,24 @@ class SiteSerializer(serializers.ModelSerializer):
         fields = [
             "id", "customer", "name", "address", "time_zone", "scan_targets", "scan_exclusions", "scan_broadcast",
             "broadcast_effective", "scan_rate_limit", "scan_window_start", "scan_window_end", "snmp_port",
-            "discovery_weekdays", "discovery_hour", "next_discovery_at", "next_read_at", "needs_confirmation",
-            "created_at", "archived_at",
+            "discovery_weekdays", "discovery_hour", "agent_version_pin", "next_discovery_at", "next_read_at",
+            "needs_confirmation", "created_at", "archived_at",
         ]  # fmt: skip
         read_only_fields = ["needs_confirmation", "created_at", "archived_at", "next_discovery_at", "next_read_at"]
         extra_kwargs = {
+            "agent_version_pin": {
+                "help_text": "The agent version this site's agents update themselves to: a published release. "
+                "Empty: the portal's current release."
+            },
             "scan_exclusions": {"help_text": "The never-scan list: addresses, ranges or CIDRs, one per line."},
             "scan_rate_limit": {"help_text": "SNMP packets per second, retries included; 0 means no limit."},
         }
+
+    def validate_agent_version_pin(self, version):
+        unchanged = self.instance is not None and version == self.instance.agent_version_pin
+        if not unchanged and (problem := pin_problem(version)):
+            raise serializers.ValidationError(problem)
+        return version
 
     def validate_customer(self, customer):
         if self.instance is not None and customer != self.instance.customer:
@@ -107,16 +118,24 @@ class LicenseKeySerializer(serializers.ModelSerializer):
 class AgentSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     site = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+    update_state = serializers.SerializerMethodField(
+        help_text="Self-update, in words: 'Up to date', 'Update to X offered', 'Updated from A to B', "
+        "'Update to X refused: <reason>; still running A', 'Cannot self-update: running from source'."
+    )
 
     class Meta:
         model = Agent
         fields = [
             "id", "site", "name", "hostname", "os", "version", "enrolled_at", "last_seen_at", "last_ip",
             "outbox_depth", "outbox_dropped", "networks", "last_error", "revoked_at", "token_issued_at",
-            "token_rotation_requested_at",
+            "token_rotation_requested_at", "update_state", "update_report", "local_printers",
+            "local_printers_seen_at",
         ]  # fmt: skip
         read_only_fields = [f for f in fields if f != "name"]  # PATCH renames; the rest is the agent's report
         extra_kwargs = {"name": {"validators": [validate_agent_name], "required": True}}
+
+    def get_update_state(self, agent) -> str:
+        return update_state(agent)
 
 
 class DirectiveResultSummarySerializer(serializers.ModelSerializer):

@@ -9,7 +9,7 @@ from agents.services.credentials import credential_create
 CUSTOMER_FIELDS = ("name", "account_number", "contact_name", "contact_email", "contact_phone", "report_emails", "notes")
 SITE_FIELDS = ("name", "address", "time_zone", "scan_targets", "scan_exclusions", "scan_rate_limit", "snmp_port",
                "discovery_weekdays", "discovery_hour", "scan_broadcast", "scan_window_start",
-               "scan_window_end")  # fmt: skip
+               "scan_window_end", "agent_version_pin")  # fmt: skip
 
 
 def customer_create(*, name: str, needs_confirmation: bool = False, **fields) -> Customer:

@@ -19,7 +19,7 @@ AGENT_NAME_MAX = 100  # Agent.name
 SILENT_AFTER = timedelta(hours=24)  # no contact for this long: the agents page says so and the dealer is emailed
 
 # Set by the dealer or by token rotation while a heartbeat may be saving the same row: never written back.
-_NOT_FROM_HEARTBEAT = {"id", "revoked_at", "name", *TOKEN_FIELDS}
+_NOT_FROM_HEARTBEAT = {"id", "revoked_at", "name", "local_printers", "local_printers_seen_at", *TOKEN_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,8 @@ def agent_heartbeat(*, agent: Agent, report: dict, ip=None) -> None:
     agent.outbox_dropped = _non_negative(report.get("outbox_dropped"))
     agent.networks = [str(net)[:64] for net in (report.get("networks") or [])][:256]
     agent.last_error = str(report.get("last_error") or "")[:2000]
+    if update := report.get("update_report"):  # sent once per change; kept until the next
+        agent.update_report = {**update, "at": update["at"].isoformat() if update.get("at") else None}
     agent.save(update_fields=[f.name for f in Agent._meta.concrete_fields if f.name not in _NOT_FROM_HEARTBEAT])
 
 

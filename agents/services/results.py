@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from agents.choices import ResultStatus
-from agents.models import DirectiveResult
+from agents.models import Agent, DirectiveResult
 from portal.lib.queue import task_send
 
 INTERPRET_RESULT_TASK = "meters.tasks.interpret_result"
@@ -103,3 +103,62 @@ def result_failed(result_id: str, error: str) -> None:
 
 def _overdue(result: DirectiveResult, now: datetime) -> bool:
     return result.queued_at is not None and result.queued_at < now - queue_again_after()
+
+
+MAX_LOCAL_PRINTERS = 100
+LOCAL_PRINTER_TEXT = {"name": 200, "uri": 300, "make_model": 200, "state": 40, "state_message": 200,
+                      "connection": 20, "address": 255, "port": 100, "protocol": 10, "driver": 200,
+                      "location": 200}  # fmt: skip
+MAX_MARKERS = 16
+URI_CONNECTIONS = {"usb": "usb", "socket": "tcp", "ipp": "tcp", "ipps": "tcp", "lpd": "tcp", "http": "tcp",
+                   "https": "tcp", "smb": "network-share", "dnssd": "network", "mdns": "network"}  # fmt: skip
+
+
+def agent_local_printers_record(*, agent: Agent, payload: dict, seen_at: datetime) -> bool:
+    """A discovery's `local_printers` become its agent's (docs/agent-protocol.md): at most MAX_LOCAL_PRINTERS,
+    known keys only, text cut short; an entry of the wrong shape is dropped, never the result. A discovery refused
+    outside its window (it looked at nothing) or from an agent that does not send them changes nothing, and an
+    older result interpreted again never overwrites a newer one."""
+    entries = payload.get("local_printers")
+    refused = any(isinstance(e, dict) and e.get("code") == "outside_window" for e in payload.get("errors") or [])
+    if not isinstance(entries, list) or refused:
+        return False
+    printers = [p for p in map(_local_printer, entries[: MAX_LOCAL_PRINTERS * 2]) if p][:MAX_LOCAL_PRINTERS]
+    not_newer = Q(local_printers_seen_at__isnull=True) | Q(local_printers_seen_at__lte=seen_at)
+    updated = Agent.objects.filter(not_newer, pk=agent.pk)
+    return bool(updated.update(local_printers=printers, local_printers_seen_at=seen_at))
+
+
+def _local_printer(entry) -> dict | None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"].strip():
+        return None
+    if any(entry.get(key) is not None and not isinstance(entry[key], str) for key in LOCAL_PRINTER_TEXT):
+        return None
+    if entry.get("offline") is not None and not isinstance(entry["offline"], bool):
+        return None
+    printer = {key: _short(entry[key], size) if entry.get(key) else None for key, size in LOCAL_PRINTER_TEXT.items()}
+    printer["connection"] = printer["connection"] or _connection_of(printer["uri"] or "")  # CUPS: by its URI
+    printer["offline"] = bool(entry.get("offline"))
+    markers = entry.get("markers") if isinstance(entry.get("markers"), list) else []
+    printer["markers"] = [m for m in map(_marker, markers[:MAX_MARKERS]) if m]
+    return printer
+
+
+def _connection_of(uri: str) -> str:
+    scheme = uri.partition(":")[0].lower() if "://" in uri else ""
+    return URI_CONNECTIONS.get(scheme, "other")
+
+
+def _marker(marker) -> dict | None:
+    if not isinstance(marker, dict) or not isinstance(marker.get("name"), str):
+        return None
+    level = marker.get("level")
+    return {
+        "name": _short(marker["name"], 100),
+        **{key: _short(marker[key], 40) for key in ("type", "color") if isinstance(marker.get(key), str)},
+        "level": level if isinstance(level, int) and not isinstance(level, bool) and -3 <= level <= 100 else None,
+    }
+
+
+def _short(text: str, size: int) -> str:
+    return text.replace("\x00", "").strip()[:size]

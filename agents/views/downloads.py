@@ -1,13 +1,32 @@
 """The single-file agent and its checksum, on the dealer's host without signing in: a technician fetches it from
 the customer's PC with curl or Invoke-WebRequest. It holds no secret (the license key is typed at enrolment)."""
 
-from django.http import FileResponse, HttpResponse
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.http import FileResponse, Http404, HttpResponse
 from django.views.generic import View
 
 from agents.services.agent_package import FILENAME, agent_package, sha256sum_line
+from agents.services.install_scripts import SCRIPTS, install_script
+
+log = logging.getLogger(__name__)
+NOT_READY = "The agent download is not set up on this portal yet: its operator must add the release signing key."
 
 
-class AgentPackageView(View):
+class PackageView(View):
+    """Without the operator's signing key there is no signed agent to hand out: a 503 that says so, not a 500."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except ImproperlyConfigured as exc:
+            log.error("agent download refused: %s", exc)
+            return HttpResponse(NOT_READY + "\n", status=503, content_type="text/plain; charset=utf-8")
+
+
+class AgentPackageView(PackageView):
     def get(self, request):
         package = agent_package()
         response = FileResponse(package.path.open("rb"), as_attachment=True, filename=FILENAME,
@@ -16,6 +35,19 @@ class AgentPackageView(View):
         return response
 
 
-class AgentPackageChecksumView(View):
+class AgentPackageChecksumView(PackageView):
     def get(self, request):
         return HttpResponse(sha256sum_line(agent_package()), content_type="text/plain; charset=utf-8")
+
+
+class InstallScriptView(View):
+    """deploy/agent/install-linux.sh and install-windows.ps1, with this portal's addresses filled in."""
+
+    def get(self, request, name):
+        if name not in SCRIPTS:
+            raise Http404("no such install script")
+        download_url = f"{request.scheme}://{request.get_host()}"
+        text = install_script(name, portal_url=settings.PORTAL_CENTRAL_URL, download_url=download_url)
+        response = HttpResponse(text, content_type=SCRIPTS[name])
+        response["Content-Disposition"] = f'inline; filename="{name}"'
+        return response

@@ -9,6 +9,7 @@ from django.views.generic import ListView, View
 from agents.errors import AgentApiError
 from agents.forms import AgentNameForm, LicenseKeyForm
 from agents.models import Agent, LicenseKey, Site
+from agents.services.agent_releases import update_state
 from agents.services.enrolment import agent_rename, agent_revoke, silent_for
 from agents.services.keys import license_key_generate, license_key_revoke
 from agents.services.tokens import ROTATION_NOTE, token_rotation_request
@@ -57,6 +58,7 @@ class AgentListView(DealerPageMixin, ListView):
         now = timezone.now()
         for agent in context["object_list"]:
             agent.silent_for = silent_for(agent, now=now)
+            agent.update_state = update_state(agent)
         return context
 
 

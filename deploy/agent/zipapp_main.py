@@ -48,6 +48,8 @@ def unpack(archive: Path) -> Path:
 
 def main() -> None:
     archive = Path(os.path.dirname(os.path.abspath(__file__)))
+    # Self-update swaps this file (agent_client/update/updater.py); the unpacked code cannot tell where it came from.
+    os.environ["MB_AGENT_ARCHIVE"] = str(archive)
     sys.path.insert(0, str(unpack(archive)))
     from agent_client.cli import main as agent_main
 

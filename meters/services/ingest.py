@@ -13,6 +13,7 @@ from agents.choices import DirectiveKind, ResultStatus
 from agents.models import DirectiveResult
 from agents.services.credentials import site_credential_refs
 from agents.services.deltas import is_delta, whole_varbinds
+from agents.services.results import agent_local_printers_record
 from meters.choices import Lifecycle
 from meters.interpret import identify, interpret
 from meters.interpret.identity import read_identity
@@ -90,6 +91,7 @@ def result_time(result: DirectiveResult, payload: dict) -> datetime:
 def discovery_ingest(result: DirectiveResult, payload: dict) -> IngestSummary:
     summary = IngestSummary()
     site, at = result.directive.site, result_time(result, payload)
+    agent_local_printers_record(agent=result.agent, payload=payload, seen_at=at)  # the printers its host uses
     credentials = set(site_credential_refs(site))  # the site's own and its customer's
     found: list[tuple[Device, dict]] = []
     for entry in _entries(payload, summary):

@@ -47,3 +47,9 @@ def test_default_path_is_per_user_unless_root(monkeypatch, tmp_path):
     assert config.default_config_path() == tmp_path / "meterbridge-agent" / "agent.toml"
     monkeypatch.setattr("os.geteuid", lambda: 0)
     assert config.default_config_path() == Path("/etc/meterbridge-agent/agent.toml")
+
+
+def test_windows_config_lives_in_program_data(monkeypatch, tmp_path):
+    monkeypatch.setattr("sys.platform", "win32")
+    monkeypatch.setenv("PROGRAMDATA", str(tmp_path))
+    assert config.default_config_path() == tmp_path / "Meterbridge" / "agent.toml"

@@ -1,8 +1,10 @@
-"""The portal hands signed-in dealer staff the single-file agent, built once and cached, with its checksum."""
+"""The portal hands signed-in dealer staff the single-file agent, built once and cached, with its checksum: the
+current signed release, the same bytes a self-updating agent is offered."""
 
 from __future__ import annotations
 
 import hashlib
+import html
 import subprocess
 import sys
 
@@ -23,8 +25,9 @@ def package_dir(tmp_path_factory):
 
 @pytest.fixture
 def packages(settings, package_dir):
-    settings.AGENT_PACKAGE_DIR = package_dir
-    return package_dir
+    settings.AGENT_RELEASES_DIR = package_dir / "releases"
+    settings.AGENT_SIGNING_KEY_FILE = str(package_dir / "signing-key.pem")
+    return package_dir / "releases"
 
 
 def download(client, url) -> bytes:
@@ -36,7 +39,7 @@ def download(client, url) -> bytes:
 def test_technician_downloads_a_runnable_agent_served_from_cache(acme, packages, tmp_path):
     client = client_for(acme, acme.technician)
     first = download(client, PYZ)
-    [cached] = packages.glob("meterbridge-agent-*.pyz")
+    [cached] = packages.glob("*/meterbridge-agent.pyz")
     built_at = cached.stat().st_mtime_ns
 
     checksum, name = download(client, SHA).decode().split()
@@ -52,7 +55,7 @@ def test_technician_downloads_a_runnable_agent_served_from_cache(acme, packages,
 
     assert download(client, PYZ) == first
     assert cached.stat().st_mtime_ns == built_at  # not rebuilt
-    assert list(packages.glob("meterbridge-agent-*.pyz")) == [cached]
+    assert list(packages.glob("*/meterbridge-agent.pyz")) == [cached]
 
 
 def test_a_site_pc_fetches_the_agent_and_its_checksum_without_signing_in(acme):
@@ -71,9 +74,10 @@ def test_site_page_shows_the_enroll_command_with_the_new_key(acme, settings):
     client.post(f"/sites/{site.public_id}/keys/", {"label": "reception PC"})
     page = client.get(f"/sites/{site.public_id}/").content.decode()
     [key] = set(KEY_RE.findall(page))
-    for python in ("python3", "py"):
-        command = f"{python} meterbridge-agent.pyz enroll --portal https://central.example.test:8443 --key {key}"
-        assert command in page
+    page = html.unescape(page)
+    linux = f"python3 meterbridge-agent.pyz enroll --portal https://central.example.test:8443 --key {key}"
+    windows = f"py meterbridge-agent.pyz windows install --portal 'https://central.example.test:8443' --key '{key}'"
+    assert linux in page and windows in page
     assert 'data-copy="#install-linux"' in page and 'data-copy="#install-windows"' in page
 
     again = client.get(f"/sites/{site.public_id}/").content.decode()
@@ -86,11 +90,22 @@ def test_two_first_requests_build_one_good_file(settings, tmp_path):
 
     from agents.services.agent_package import agent_package
 
-    settings.AGENT_PACKAGE_DIR = tmp_path
+    settings.AGENT_RELEASES_DIR = tmp_path / "releases"
+    settings.AGENT_SIGNING_KEY_FILE = str(tmp_path / "signing-key.pem")
     with ThreadPoolExecutor(2) as pool:
         first, second = pool.map(lambda _: agent_package(), range(2))
     assert first == second
     assert hashlib.sha256(first.path.read_bytes()).hexdigest() == first.sha256
-    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == sorted(
-        [first.path.name, first.path.name + ".sha256"]
-    )
+    assert sorted(p.name for p in first.path.parent.iterdir() if not p.name.startswith(".")) == [
+        "meterbridge-agent.pyz", "meterbridge-agent.pyz.sha256", "meterbridge-agent.pyz.sig", "release.json",
+    ]  # fmt: skip
+    assert [p.name for p in (tmp_path / "releases").iterdir() if not p.name.startswith(".")] == [first.version]
+
+
+def test_a_portal_without_its_signing_key_says_the_download_is_not_set_up(acme, settings):
+    """Production never makes up a release key: until the operator adds one, the download says so (not a 500)."""
+    settings.AGENT_SIGNING_KEY_CREATE, settings.AGENT_SIGNING_KEY_FILE = False, ""
+    client = client_for(acme, None)
+    for url in (PYZ, SHA):
+        response = client.get(url)
+        assert response.status_code == 503 and "signing key" in response.content.decode()

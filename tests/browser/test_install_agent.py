@@ -30,5 +30,5 @@ def test_admin_copies_the_linux_steps_with_the_new_key(committed, portal, browse
     button.click()
     expect(button).to_have_text("Copied")  # the clipboard write has finished
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert "python3 meterbridge-agent.pyz enroll" in copied and f"--key {key}" in copied
+    assert f"/downloads/install-linux.sh | sudo sh -s -- --key {key}" in copied
     screenshot(page, f"site-install-agent-{size}")

@@ -41,6 +41,8 @@ def test_production_starts_with_field_keys_read_from_a_file(tmp_path):
     keys.write_text(f"{Fernet.generate_key().decode()}\n{Fernet.generate_key().decode()}\n")
     result = production_check(FIELD_ENCRYPTION_KEYS_FILE=str(keys))
     assert result.returncode == 0, result.stderr
+    assert "agents.W001" in result.stderr  # no agent release key yet: warned, with how to make one
+    assert "agent_signing_key create" in result.stderr
 
 
 def rotate(*args) -> str:
