@@ -6,6 +6,7 @@ from agents.models import Agent, Customer, Directive, DirectiveResult, LicenseKe
 from agents.scan_scope import site_broadcast, window_errors
 from agents.services.agent_releases import pin_problem, update_state
 from agents.services.enrolment import validate_agent_name
+from agents.services.install_commands import install_commands
 from portal.lib.addresses import MAX_TARGET_ADDRESSES, scope_errors
 
 
@@ -95,6 +96,15 @@ def _scope(text: str, *, limit: int | None = None) -> str:
     return text
 
 
+class InstallCommandsSerializer(serializers.Serializer):
+    linux = serializers.CharField(help_text="As root at the site: downloads, installs as a service, enrols, starts.")
+    windows = serializers.CharField(help_text="In PowerShell run as administrator at the site: the same.")
+    agent_url = serializers.URLField(help_text="The single-file agent (Python 3.11+).")
+    checksum_url = serializers.URLField(help_text="Its sha256, in `sha256sum -c` format.")
+    linux_script_url = serializers.URLField()
+    windows_script_url = serializers.URLField()
+
+
 class LicenseKeySerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     site = serializers.SlugRelatedField(slug_field="public_id", queryset=Site.objects.active())
@@ -102,17 +112,25 @@ class LicenseKeySerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="email", read_only=True, allow_null=True)
     state = serializers.CharField(read_only=True)
     key = serializers.SerializerMethodField(help_text="Only in the response that created it; never again.")
+    install = serializers.SerializerMethodField(
+        help_text="The install commands with this key filled in: only in the response that created it."
+    )
 
     class Meta:
         model = LicenseKey
         fields = [
             "id", "site", "label", "prefix", "state", "created_by", "created_via", "created_at", "expires_at",
-            "last_used_at", "revoked_at", "key",
+            "last_used_at", "revoked_at", "key", "install",
         ]  # fmt: skip
         read_only_fields = ["prefix", "created_via", "created_at", "last_used_at", "revoked_at"]
 
     def get_key(self, obj) -> str | None:
         return self.context.get("new_key_text")
+
+    @extend_schema_field(InstallCommandsSerializer(allow_null=True))
+    def get_install(self, obj):
+        key, request = self.context.get("new_key_text"), self.context.get("request")
+        return install_commands(request, obj.site, key) if key and request else None
 
 
 class AgentSerializer(serializers.ModelSerializer):

@@ -99,7 +99,7 @@ class LicenseKeyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             site=data["site"], created_by=request.user, label=data.get("label", ""),
             expires_at=data.get("expires_at"), via="api",
         )  # fmt: skip
-        body = s.LicenseKeySerializer(key, context={"new_key_text": text}).data
+        body = s.LicenseKeySerializer(key, context={**self.get_serializer_context(), "new_key_text": text}).data
         return Response(body, status=201)
 
     @extend_schema(request=None, responses=s.LicenseKeySerializer)

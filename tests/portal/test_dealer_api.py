@@ -35,7 +35,12 @@ def test_license_key_created_over_the_api_is_returned_once(acme):
     key_text = created.json()["key"]
     assert key_text.startswith("mbl_acme_")
     key_id = created.json()["id"]
+    install = created.json()["install"]  # what the technician pastes at the site, with this key
+    assert f"install-linux.sh | sudo sh -s -- --key {key_text}" in install["linux"]
+    assert f"-Key '{key_text}'" in install["windows"] and install["agent_url"].endswith("/meterbridge-agent.pyz")
+    assert client.get(install["checksum_url"]).status_code == 200
     assert client.get(f"/api/v1/license-keys/{key_id}/").json()["key"] is None
+    assert client.get(f"/api/v1/license-keys/{key_id}/").json()["install"] is None
     assert client.post(f"/api/v1/license-keys/{key_id}/revoke/").json()["state"] == "revoked"
     assert LicenseKey.objects.get(public_id=key_id).revoked_at is not None
 
