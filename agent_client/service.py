@@ -42,6 +42,7 @@ BACKOFF_BASE, BACKOFF_MAX = 5.0, 900.0
 MIN_POLL = 5
 # Answers about the agent or the portal, not about one result: the flush stops and the loop backs off.
 NOT_THE_RESULTS_FAULT = (401, 408, 429)
+COMPACT_DELTAS = "compact_deltas"  # a portal feature: changes-only uploads in the compact form
 MAX_STRIKES = 5  # 5xx answers to one result, in flushes where other results went through, before it is set aside
 UPLOADS_DOWN_AFTER = 3  # 5xx answers with none accepted in a flush: uploads are down, not one result; it stops
 
@@ -71,6 +72,7 @@ class Agent:
         payload = self._heartbeat_payload()
         beat = await self._call(self.client.heartbeat, payload)  # tells the backlog first
         self._adopt_interval(beat)
+        self._adopt_features(beat)
         if "update_report" in payload:
             self.updater.report_sent(payload["update_report"])
         self.offer = self.updater.wanted(beat)
@@ -157,7 +159,11 @@ class Agent:
 
     @functools.cached_property
     def deltas(self) -> DeltaEncoder:
-        return DeltaEncoder(self.outbox.db)
+        return DeltaEncoder(self.outbox.db, compact=False)  # until a heartbeat says the portal reads it
+
+    def _adopt_features(self, beat: dict[str, Any]) -> None:
+        features = beat.get("features") if isinstance(beat, dict) else None
+        self.deltas.compact = isinstance(features, list) and COMPACT_DELTAS in features
 
     async def _post(self, entry: Entry) -> dict[str, Any]:
         """Sends a read as changes to the last acknowledged one; in full if the portal has lost that base. A retry

@@ -77,7 +77,10 @@ class DeviceEvent(models.Model):
 
 
 class MeterRead(models.Model):
-    """One successful read of a device's counters. `values` has every meter kind the device exposed."""
+    """One successful read of a device's counters. `values` has every meter kind the device exposed.
+
+    The table is partitioned by month of `read_at` (migration 0009, meters.services.partitions): its database
+    primary key is (id, read_at); `id` alone stays unique (one sequence) and is the pk Django uses."""
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="reads")
     result = models.ForeignKey(DirectiveResult, null=True, blank=True, on_delete=models.SET_NULL)
@@ -104,7 +107,9 @@ class MeterFlag(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="flags")
-    read = models.ForeignKey(MeterRead, on_delete=models.CASCADE, related_name="flags")
+    # No database constraint: a partitioned table's `id` alone cannot be referenced. Django's collector still
+    # deletes a read's flags with it (CASCADE is emulated, as it always was).
+    read = models.ForeignKey(MeterRead, on_delete=models.CASCADE, related_name="flags", db_constraint=False)
     kind = models.CharField(max_length=16)  # reset | jump
     meter_kind = models.CharField(max_length=32)
     oid = models.CharField(max_length=128)
@@ -253,8 +258,9 @@ class ReadingRequest(models.Model):
     cancelled_by = models.CharField(max_length=254, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
     entered_by = models.CharField(max_length=150, blank=True)
+    # No database constraint (MeterRead is partitioned): Django's collector sets it null when the read is deleted.
     read = models.OneToOneField(
-        MeterRead, null=True, blank=True, on_delete=models.SET_NULL, related_name="reading_request"
+        MeterRead, null=True, blank=True, on_delete=models.SET_NULL, related_name="reading_request", db_constraint=False
     )
 
     class Meta:

@@ -14,7 +14,8 @@ from agents.services.results import (
     results_sweep,
 )
 from meters.services.lifecycle import devices_update_lifecycle
-from meters.services.result_runs import result_run
+from meters.services.partitions import partitions_ensure
+from meters.services.result_runs import result_chunk_run, result_run
 from meters.services.schedules import sites_dispatch_due
 from portal.lib.tenants import for_each_tenant
 
@@ -26,19 +27,26 @@ RETRY_BACKOFF_MAX = 300
 
 
 @shared_task(name=INTERPRET_RESULT, bind=True, max_retries=8)
-def interpret_result(self, result_id: str) -> dict:
-    """Interprets a result once. Transient errors retry with back-off (and the sweep queues it again if even
-    that fails); a concurrent race on a new device's row retries as a counted try; any other error is the
-    result's own: it is marked failed with the error, for an operator to see and re-run."""
+def interpret_result(self, result_id: str, chunk: str = "") -> dict:
+    """Interprets a result once, or one `chunk` ("start-stop") of a large one (meters.services.result_runs).
+    Transient errors retry with back-off (and the sweep queues it again if even that fails); a concurrent race
+    on a new device's row retries as a counted try; any other error is the result's own: it is marked failed
+    with the error, for an operator to see and re-run."""
     try:
-        if not result_attempt_started(result_id):
+        if chunk:
+            summary = result_chunk_run(result_id, chunk)
+            if summary is None:
+                return {"skipped": "chunk done, being done, or the result no longer waiting"}
+        elif not result_attempt_started(result_id):
             return {"skipped": "already interpreted or failed"}
-        summary = result_run(result_id)
-        if summary is None:
-            result_attempt_interrupted(result_id, "another worker was interpreting it")
-            return {"skipped": "being interpreted by another worker"}
+        else:
+            summary = result_run(result_id)
+            if summary is None:
+                result_attempt_interrupted(result_id, "another worker was interpreting it")
+                return {"skipped": "being interpreted by another worker"}
     except TRANSIENT_ERRORS as exc:
-        _give_back(result_id, exc)
+        if not chunk:  # a chunk counts no try of its own: its result's tries count the deliveries that split it
+            _give_back(result_id, exc)
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
     except IntegrityError as exc:
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
@@ -46,6 +54,8 @@ def interpret_result(self, result_id: str) -> dict:
         log.exception("interpreting result %s failed", result_id)
         result_failed(result_id, f"{type(exc).__name__}: {exc}")
         return {"failed": type(exc).__name__}
+    if summary.chunks:
+        return {"chunks": summary.chunks}
     return {"devices": summary.devices, "reads": summary.reads, "new": summary.new_devices, "errors": summary.errors}
 
 
@@ -78,3 +88,18 @@ def update_device_lifecycles() -> dict[str, object]:
 def dispatch_due_directives() -> dict[str, object]:
     """Beat, every few minutes: queue the discoveries, reads and status scans due at each site."""
     return for_each_tenant(lambda dealer: sites_dispatch_due())
+
+
+@shared_task
+def ensure_meter_partitions(months_ahead: int = 3) -> dict[str, object]:
+    """Beat, daily: each dealer's meter history has its month partitions three months ahead, and reads that
+    waited in the DEFAULT partition move into their month. A dealer whose locks are busy is retried tomorrow."""
+    return for_each_tenant(lambda dealer: _partitions_ensure_or_wait(months_ahead))
+
+
+def _partitions_ensure_or_wait(months_ahead: int) -> list[str] | str:
+    try:
+        return partitions_ensure(months_ahead=months_ahead)
+    except OperationalError as exc:  # a lock timeout: the months ahead leave time for tomorrow's run
+        log.warning("meter partitions not ensured: %s", exc)
+        return f"retry: {type(exc).__name__}"

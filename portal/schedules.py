@@ -18,6 +18,8 @@ SCHEDULES = {
     "silent-agents": {"task": "reports.tasks.notify_silent_agents", "every_seconds": 900},
     # Devices with no read for 7 days go stale (pink in reports); after 42 they leave reports.
     "device-lifecycles": {"task": "meters.tasks.update_device_lifecycles", "every_seconds": 6 * 3600},
+    # Meter history's month partitions, created three months ahead in every dealer (meters.services.partitions).
+    "meter-partitions": {"task": "meters.tasks.ensure_meter_partitions", "every_seconds": 24 * 3600},
     # Proof for /readyz that beat schedules and a worker runs tasks (portal.health; stale after 3 intervals).
     "heartbeat": {"task": "portal.tasks.heartbeat", "every_seconds": 60},
 }

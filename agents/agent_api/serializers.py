@@ -108,6 +108,11 @@ class HeartbeatResponseSerializer(serializers.Serializer):
     server_time = serializers.DateTimeField()
     rotate_token = serializers.BooleanField(help_text=ROTATE_HELP)
     update = UpdateOfferSerializer(allow_null=True, help_text="A release to update to, or null.")
+    features = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What this portal reads beyond the base protocol, e.g. 'compact_deltas' (docs/agent-protocol.md, "
+        "'Compact changes'); an agent uses a feature only once a heartbeat names it.",
+    )
 
 
 class DirectiveSerializer(serializers.Serializer):

@@ -122,6 +122,10 @@ class RegisterView(AgentView):
         return Response({"license_key": key}, status=status.HTTP_201_CREATED)
 
 
+# What this portal reads beyond the base protocol; an agent uses a feature only once a heartbeat names it.
+FEATURES = ["compact_deltas"]
+
+
 class HeartbeatView(AgentView):
     @extend_schema(request=s.HeartbeatRequestSerializer, responses={200: s.HeartbeatResponseSerializer, **ERRORS})
     def post(self, request):
@@ -132,7 +136,7 @@ class HeartbeatView(AgentView):
         )
         body = {"poll_interval": enrolment.poll_interval_seconds(), "server_time": timezone.now()}
         update = agent_releases.update_offer(agent=self.agent)
-        return Response({**body, "rotate_token": self.rotate_token(), "update": update})
+        return Response({**body, "rotate_token": self.rotate_token(), "update": update, "features": FEATURES})
 
 
 class ReleaseDownloadView(AgentView):

@@ -22,6 +22,7 @@ def counter_name_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple((re.compile(pattern), kind) for pattern, kind in raw["patterns"])
 
 
+@lru_cache(maxsize=8192)  # a model names its counters the same on every device: each name is classified once
 def kind_for_name(name: str) -> str:
     folded = " ".join(name.lower().split())
     return next((kind for pattern, kind in counter_name_patterns() if pattern.search(folded)), "unclassified")

@@ -22,6 +22,8 @@ from .profiles import PROFILES_DIR, Profile
 from .types import DeviceReading, Meter
 from .varbinds import MAX_COUNT, VarbindIndex
 
+MOVED_ON = "+"  # a changed counter stored as [oid, "+", pages]: its base's count, pages on (agents.services.deltas)
+
 
 def counter_types(index: VarbindIndex, profile: Profile) -> dict[str, str]:
     """OID -> type of every counter-only OID that holds a valid count in this read. Empty for profiles whose
@@ -60,11 +62,15 @@ def advanced_values(
     """advanced_meters on plain lists (the meters' OIDs and values, in order): the worker's fast path."""
     if removed:
         return None
-    moved: dict[str, int] = {}
+    before, moved = dict(zip(oids, values, strict=True)), {}
     for varbind in changed:
         if not (isinstance(varbind, list) and len(varbind) == 3 and isinstance(varbind[0], str)):
             return None
         oid, vtype, value = varbind[0].lstrip("."), varbind[1], varbind[2]
+        if vtype == MOVED_ON:  # pages on from the base's count: only a meter's count is known here
+            if oid not in before or not _valid_count(value):
+                return None
+            vtype, value = counters.get(oid), before[oid] + value
         if counters.get(oid) != vtype or not _valid_count(value):
             return None
         moved[oid] = value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from . import printer_mib as mib
 from .profiles import Profile
@@ -33,10 +34,12 @@ _COLOUR_WORDS = (
 _COLOURED_KINDS = frozenset({"toner", "ink", "drum", "developer"})
 
 
+@lru_cache(maxsize=4096)  # a fleet's supplies repeat a few descriptions: each is classified once
 def kind_from_description(description: str) -> str:
     return next((kind for kind, pattern in _KIND_WORDS if pattern.search(description)), "other")
 
 
+@lru_cache(maxsize=4096)
 def colour_from_description(description: str) -> str | None:
     return next((colour for colour, pattern in _COLOUR_WORDS if pattern.search(description)), None)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from .types import Varbind
@@ -74,6 +75,7 @@ class VarbindIndex:
         return as_bytes(found[0], found[1]) if found else None
 
 
+@lru_cache(maxsize=65536)  # a fleet's devices of one model state the same OIDs: each is split once
 def _safe_key(oid: str) -> tuple[int, ...]:
     try:
         return _oid_key(oid)

@@ -52,6 +52,7 @@ class IngestSummary:
     made_whole: int = 0  # changes-only entries interpreted in full, stored whole in the result
     printers: dict[str, str] = field(default_factory=dict)  # discovery: device id -> why it is a printer
     skipped: list[str] = field(default_factory=list)  # discovery: "<ip>: why it is not a printer"
+    chunks: int = 0  # split into this many chunks, each interpreted by a task of its own (result_runs)
 
 
 def result_interpret(*, result: DirectiveResult, steady: bool = True) -> IngestSummary:

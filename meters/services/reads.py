@@ -7,13 +7,15 @@ Billing numbers come from here, so a counter that goes backwards or jumps is sto
 becomes the device's latest count until a dealer accepts an offset or dismisses the flag.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 
-from django.db import connection, transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
 
 from meters.choices import SUPPLY_LOW_PREFIX, EventKind, FlagState, Lifecycle
@@ -308,6 +310,31 @@ SUPPLY_FIELDS = [f.name for f in Supply._meta.concrete_fields if f.name not in (
 SUPPLY_STATE = [name for name in SUPPLY_FIELDS if name != "updated_at"]
 
 
+def rows_upsert(model, rows: list[dict], *, unique: list[str], update: list[str]) -> None:
+    """INSERT … ON CONFLICT DO UPDATE of `rows` (field attname -> value) in one statement, sent as one JSON
+    parameter: for a fleet's worth of rows, Django's bulk_create (a model instance each, a placeholder per value)
+    costs more than the database's work."""
+    if not rows:
+        return
+    meta, quote = model._meta, connection.ops.quote_name
+    fields = [meta.get_field(name) for name in [*unique, *update]]
+    names = ", ".join(quote(f.column) for f in fields)
+    typed = ", ".join(f"{quote(f.column)} {_column_type(f)}" for f in fields)
+    sets = ", ".join(f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in fields[len(unique) :])
+    conflict = ", ".join(quote(meta.get_field(name).column) for name in unique)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({names}) SELECT {names} FROM json_to_recordset(%s::json) AS v({typed}) "  # noqa: S608
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
+    )
+    data = [{f.column: row[f.attname] for f in fields} for row in rows]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [json.dumps(data, separators=(",", ":"), cls=DjangoJSONEncoder)])
+
+
+def _column_type(field) -> str:
+    return "jsonb" if isinstance(field, models.JSONField) else field.db_type(connection)
+
+
 def _supply_values(s) -> dict:
     """The row's fields (SUPPLY_STATE) from the interpreter's supply."""
     return {
@@ -334,10 +361,8 @@ def _store_supplies(items, at: datetime) -> None:
             key, values = (device.pk, supply.oid[:160]), _supply_values(supply)
             seen.add(key)
             if stored.get(key, (None, None))[1] != tuple(values[name] for name in SUPPLY_STATE):
-                changed.append(Supply(device=device, key=key[1], updated_at=at, **values))
-    if changed:
-        Supply.objects.bulk_create(changed, update_conflicts=True, unique_fields=["device", "key"],
-                                   update_fields=SUPPLY_FIELDS)  # fmt: skip
+                changed.append({"device_id": device.pk, "key": key[1], "updated_at": at, **values})
+    rows_upsert(Supply, changed, unique=["device", "key"], update=SUPPLY_FIELDS)
     gone = [pk for key, (pk, _values) in stored.items() if key not in seen]
     if gone:
         Supply.objects.filter(pk__in=gone).delete()
@@ -347,16 +372,26 @@ def _store_supplies(items, at: datetime) -> None:
 
 
 def _supply_conditions(reading: DeviceReading) -> dict[str, tuple[str, str, str]]:
-    """Toner at or under the dealer's threshold; only real percentages count ("some remaining" never does)."""
-    threshold = getattr(connection.tenant, "toner_alert_percent", 15)
+    """Toner at or under the dealer's threshold (supply_low_code)."""
+    threshold = toner_threshold()
     conditions = {}
-    for supply in reading.supplies:
-        level = supply.level_percent
-        if supply.kind in LEVEL_KINDS and level is not None and level <= threshold:
-            name = (supply.colour or supply.description or supply.kind).lower()
-            text = f"{supply.description} low ({level:.0f} %)"
-            conditions[f"{SUPPLY_LOW_PREFIX}{name}"[:64]] = ("warning", text, "supply")
+    for s in reading.supplies:
+        code = supply_low_code(s.kind, s.colour, s.description, s.level_percent, threshold)
+        if code is not None:
+            conditions[code] = ("warning", f"{s.description} low ({s.level_percent:.0f} %)", "supply")
     return conditions
+
+
+def toner_threshold() -> int:
+    return getattr(connection.tenant, "toner_alert_percent", 15)
+
+
+def supply_low_code(kind: str, colour: str | None, description: str, level: float | None, threshold: int):
+    """The alert code of a supply at `level` percent when it is low (toner at or under the dealer's threshold;
+    only real percentages count, "some remaining" never does), else None."""
+    if kind not in LEVEL_KINDS or level is None or level > threshold:
+        return None
+    return f"{SUPPLY_LOW_PREFIX}{(colour or description or kind).lower()}"[:64]
 
 
 def _reported_conditions(reading: DeviceReading, sections: frozenset[str]) -> dict[str, tuple[str, str, str]]:

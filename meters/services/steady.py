@@ -13,7 +13,7 @@ from meters.interpret.profiles import profile_named
 from meters.interpret.steady import counter_types, profiles_version
 from meters.interpret.varbinds import VarbindIndex
 from meters.models import Device, SteadyState
-from meters.services.reads import meter_sources, supply_levels
+from meters.services.reads import meter_sources, rows_upsert, supply_levels
 
 MAX_HOPS = 20
 STATE_FIELDS = [
@@ -41,7 +41,7 @@ class SteadyStates:
         self.result_id, self.enabled = result_id, enabled
         states = SteadyState.objects.filter(device__in=devices).only("device_id", "head_at") if enabled else []
         self.head_at = {state.device_id: state.head_at for state in states}
-        self.rebuilt: dict[int, SteadyState] = {}
+        self.rebuilt: dict[int, dict] = {}  # device pk -> its SteadyState row
 
     def interpreted(
         self, device: Device, index: VarbindIndex, reading: DeviceReading, at: datetime, *, mapping: str = ""
@@ -52,16 +52,22 @@ class SteadyStates:
         if not self.enabled or (head_at is not None and head_at > at):
             return  # an older read arriving late (or re-interpreted): the newer state stands
         self.head_at[device.pk] = at
-        self.rebuilt[device.pk] = SteadyState(
-            device=device, head=self.result_id, head_at=at, hops=0, profile=reading.profile,
-            profiles_version=profiles_version(), counters=counter_types(index, profile_named(reading.profile)),
-            meters=[[m.kind, m.oid, m.rule] for m in reading.counters], values=[m.value for m in reading.counters],
-            mono_only=reading.mono_only, sources=meter_sources(reading), mapping=mapping,
-            supply_levels=supply_levels(reading),
-        )  # fmt: skip
+        self.rebuilt[device.pk] = {
+            "device_id": device.pk,
+            "head": self.result_id,
+            "head_at": at,
+            "hops": 0,
+            "profile": reading.profile,
+            "profiles_version": profiles_version(),
+            "counters": counter_types(index, profile_named(reading.profile)),
+            "meters": [[m.kind, m.oid, m.rule] for m in reading.counters],
+            "values": [m.value for m in reading.counters],
+            "mono_only": reading.mono_only,
+            "sources": meter_sources(reading),
+            "mapping": mapping,
+            "supply_levels": supply_levels(reading),
+        }
 
     def save(self) -> None:
         if self.rebuilt:
-            SteadyState.objects.bulk_create(
-                self.rebuilt.values(), update_conflicts=True, unique_fields=["device"], update_fields=STATE_FIELDS
-            )
+            rows_upsert(SteadyState, list(self.rebuilt.values()), unique=["device"], update=STATE_FIELDS)

@@ -1,16 +1,19 @@
 """Changes-only reads in bulk: a fleet's steady-state upload in a few queries, whatever its size.
 
-Most reads of a printer move nothing but its page counters (meters.interpret.steady). For those, one query
+Most reads of a printer move nothing but its page counters (meters.interpret.steady), and many also a supply
+level: a level that stays a percentage and opens or clears no alert is stored here too (its Supply row, the
+device's lowest toner level, the read's supply levels), as a full interpretation would. For those, one query
 loads what every device's read is advanced from: its SteadyState, its last good read (to validate against)
 and its accepted offsets. The new meter values are worked out here, and one statement writes the meter
-reads, the devices' latest counts, the states and the last sighting of each device's open alerts (nothing
-but counters moved, so every open alert is still reported); the monthly rollups follow (meters.services.rollups).
+reads, the devices' latest counts, the states and the last sighting of each device's open alerts (none
+opens or clears on this path, so every open alert is still reported); the monthly rollups follow
+(meters.services.rollups).
 
 An entry this cannot take is handed back to be interpreted in full: the device has no state, the entry is
-not based on the device's last read, anything but valid counters moved, the device is stale or its last
-read failed, its profile or the profiles changed since, its model's meter mapping is not the one the state was
-built under (meters.interpret.mapping.mapping_version, computed here in SQL), or MAX_HOPS reads were advanced in
-a row.
+not based on the device's last read, anything but valid counters and such levels moved, the device is stale
+or its last read failed, its profile or the profiles changed since, its model's meter mapping is not the one
+the state was built under (meters.interpret.mapping.mapping_version, computed here in SQL), or MAX_HOPS reads
+were advanced in a row.
 """
 
 import json
@@ -23,10 +26,21 @@ from django.db import connection, transaction
 
 from agents.models import DirectiveResult
 from agents.services.deltas import is_delta
-from meters.choices import Lifecycle
+from meters.choices import SUPPLY_LOW_PREFIX, Lifecycle
 from meters.interpret.billing import billing_advanced
+from meters.interpret.printer_mib import PRT_SUPPLIES_LEVEL, SUPPLY_UNITS
 from meters.interpret.steady import advanced_values, profiles_version
-from meters.services.reads import adjusted_values, flags_store, meter_flags, rated_speed
+from meters.interpret.supplies import level_percent
+from meters.models import Alert, Supply
+from meters.services.reads import (
+    LEVEL_KINDS,
+    adjusted_values,
+    flags_store,
+    meter_flags,
+    rated_speed,
+    supply_low_code,
+    toner_threshold,
+)
 from meters.services.rollups import rollups_fold
 from meters.services.steady import MAX_HOPS
 from portal.lib.ids import is_uuid
@@ -64,12 +78,12 @@ _WRITE_SQL = """
 WITH v AS MATERIALIZED (
     SELECT * FROM json_to_recordset(%(rows)s::json) AS v(
         device bigint, total bigint, mono bigint, color bigint, flagged boolean,
-        "values" jsonb, meter_values jsonb, sources jsonb, counted boolean)
+        "values" jsonb, meter_values jsonb, sources jsonb, counted boolean, supply_levels jsonb)
 ), reads AS (
     INSERT INTO meters_meterread (device_id, result_id, read_at, total, mono, color, "values", sources,
                                   supply_levels, is_flagged)
     SELECT v.device, %(result)s, %(at)s, v.total, v.mono, v.color, v."values", coalesce(v.sources, s.sources),
-           s.supply_levels, v.flagged
+           coalesce(v.supply_levels, s.supply_levels), v.flagged
     FROM v JOIN meters_steadystate s ON s.device_id = v.device WHERE v."values" IS NOT NULL
     ON CONFLICT (device_id, read_at) DO NOTHING
     RETURNING id, device_id, is_flagged
@@ -85,7 +99,7 @@ WITH v AS MATERIALIZED (
     FROM v WHERE d.id = v.device
 ), states AS (
     UPDATE meters_steadystate s SET head = %(head)s, head_at = %(at)s, hops = s.hops + 1, values = v.meter_values,
-        sources = coalesce(v.sources, s.sources)
+        sources = coalesce(v.sources, s.sources), supply_levels = coalesce(v.supply_levels, s.supply_levels)
     FROM v WHERE s.device_id = v.device
 ), alerts AS (
     UPDATE meters_alert a SET last_seen_at = greatest(a.last_seen_at, %(at)s)
@@ -96,6 +110,30 @@ SELECT id, device_id FROM reads
 
 
 _LOCK_SQL = "SELECT id FROM meters_device WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
+# Supply levels that moved, then each such device's lowest toner level, as a full read sets them.
+_SUPPLIES_SQL = """
+UPDATE meters_supply s SET level_raw = v.level_raw, level_percent = v.level_percent, updated_at = %(at)s
+FROM json_to_recordset(%(rows)s::json) AS v(device bigint, key text, level_raw integer, level_percent float8)
+WHERE s.device_id = v.device AND s.key = v.key
+"""
+_LOWEST_SQL = """
+UPDATE meters_device d SET lowest_supply_percent = (
+    SELECT min(s.level_percent) FROM meters_supply s WHERE s.device_id = d.id AND s.kind = ANY(%(kinds)s))
+WHERE d.id = ANY(%(devices)s) AND d.last_read_at <= %(at)s
+"""
+SUPPLY_LEVEL = PRT_SUPPLIES_LEVEL + "."
+PERCENT_UNIT = 19  # prtMarkerSuppliesSupplyUnit percent: the level is itself a percentage
+SUPPLY_COLUMNS = (
+    "key",
+    "kind",
+    "colour",
+    "description",
+    "level_raw",
+    "max_capacity",
+    "unit",
+    "level_state",
+    "level_percent",
+)
 
 
 @dataclass
@@ -119,23 +157,26 @@ class _State:
 
 
 def steady_ingest(*, result: DirectiveResult, entries: list[dict], at: datetime) -> SteadyOutcome:
-    """Stores the reads of the entries that only moved counters since their device's last read."""
+    """Stores the reads of the entries that only moved counters (and supply levels) since their device's last read."""
     candidates = _candidates(entries)
     states = _states(result.directive.site_id, list(candidates), at) if candidates else {}
-    rows, flagged, advanced = [], {}, set()
+    supplies = _supplies([states[d].device for d, e in candidates.items() if d in states and _level_changes(e)])
+    rows, flagged, advanced, levels = [], {}, set(), []
     for device_id, entry in candidates.items():
         state = states.get(device_id)
-        row = _advanced_row(state, entry, at) if state is not None else None
+        moved = _levels_moved(supplies.get(state.device), _level_changes(entry)) if state is not None else None
+        row = _advanced_row(state, entry, at, moved) if moved is not None else None
         if row is None:
             continue
         row, flags = row
         rows.append(row)
         advanced.add(device_id)
+        levels += [{"device": state.device, **level} for level in moved.rows]
         if flags:
             flagged[state.device] = flags
     outcome = SteadyOutcome(rest=[e for e in entries if str(e.get("device_id")) not in advanced])
     if rows:
-        outcome.reads = _write(rows, flagged, result, at)
+        outcome.reads = _write(rows, flagged, result, at, levels)
     return outcome
 
 
@@ -170,14 +211,15 @@ def _previous(values: dict | None, epoch: float | None) -> tuple[dict, datetime]
     return values, datetime.fromtimestamp(epoch, tz=UTC)
 
 
-def _advanced_row(state: _State, entry: dict, at: datetime) -> tuple[dict, list] | None:
+def _advanced_row(state: _State, entry: dict, at: datetime, moved: "_Levels") -> tuple[dict, list] | None:
     """The row to write for this entry and its flags, or None when it must be interpreted in full."""
     if str(entry.get("base")) != state.head or len(state.meters) != len(state.values):
         return None
     if any(len(meter) != 3 for meter in state.meters):  # a state from before counters carried their rule
         return None
     oids = [oid for _kind, oid, _rule in state.meters]
-    now = advanced_values(oids, state.values, state.counters, entry.get("changed") or [], entry.get("removed") or [])
+    counters = [vb for vb in entry.get("changed") or [] if not _is_level(vb)]
+    now = advanced_values(oids, state.values, state.counters, counters, entry.get("removed") or [])
     if now is None:
         return None
     rows = [(kind, rule, value) for (kind, _oid, rule), value in zip(state.meters, now, strict=True)]
@@ -199,12 +241,82 @@ def _advanced_row(state: _State, entry: dict, at: datetime) -> tuple[dict, list]
         "meter_values": now,
         "sources": sources,
         "counted": bool(values) and not flagged,
+        "supply_levels": moved.levels,
     }
     return row, flags
 
 
+# --- supply levels: a lower toner level is no reason for a full interpretation --------------------------------
+
+
+@dataclass
+class _Supplies:
+    """A device's supplies as stored (key -> SUPPLY_COLUMNS) and the codes of its open supply-low alerts."""
+
+    rows: dict[str, dict] = field(default_factory=dict)
+    open_low: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Levels:
+    rows: list[dict]  # key, level_raw, level_percent of each supply whose level moved
+    levels: dict[str, float] | None  # the read's supply levels (meters.services.reads.supply_levels); None: as before
+
+
+def _level_changes(entry: dict) -> list:
+    return [vb for vb in entry.get("changed") or [] if _is_level(vb)]
+
+
+def _is_level(varbind) -> bool:
+    return isinstance(varbind, list) and len(varbind) == 3 and str(varbind[0]).startswith(SUPPLY_LEVEL)
+
+
+def _supplies(devices: list[int]) -> dict[int, _Supplies]:
+    found: dict[int, _Supplies] = {device: _Supplies() for device in devices}
+    if not devices:
+        return found
+    for row in Supply.objects.filter(device_id__in=devices).values("device_id", *SUPPLY_COLUMNS):
+        found[row.pop("device_id")].rows[row["key"]] = row
+    alerts = Alert.objects.filter(device_id__in=devices, cleared_at__isnull=True, code__startswith=SUPPLY_LOW_PREFIX)
+    for device, code in alerts.values_list("device_id", "code"):
+        found[device].open_low.add(code)
+    return found
+
+
+def _levels_moved(supplies: _Supplies | None, changes: list) -> _Levels | None:
+    """The supplies whose level moved, as a full read would store them; None when a full read would do more
+    than that (a supply it does not know, a level that is no percentage, an alert to open or clear)."""
+    if not changes:
+        return _Levels([], None)
+    if supplies is None:
+        return None
+    moved = {}
+    for oid, vtype, value in changes:
+        row = supplies.rows.get(oid)
+        if row is None or row["level_state"] != "ok" or vtype != "int" or not _is_int32_level(value):
+            return None
+        unit = PERCENT_UNIT if row["unit"] == SUPPLY_UNITS[PERCENT_UNIT] else None
+        percent, level_state = level_percent(value, row["max_capacity"], unit)
+        if level_state != "ok":
+            return None
+        moved[oid] = {**row, "level_raw": value, "level_percent": percent}
+    after = {**supplies.rows, **moved}
+    threshold = toner_threshold()
+    low = {
+        supply_low_code(r["kind"], r["colour"], r["description"], r["level_percent"], threshold) for r in after.values()
+    }
+    if low - {None} != supplies.open_low:
+        return None
+    levels = {key: r["level_percent"] for key, r in after.items() if r["level_percent"] is not None}
+    return _Levels([{k: r[k] for k in ("key", "level_raw", "level_percent")} for r in moved.values()], levels)
+
+
+def _is_int32_level(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31
+
+
 @transaction.atomic
-def _write(rows: list[dict], flagged: dict[int, list], result: DirectiveResult, at: datetime) -> int:
+def _write(rows: list[dict], flagged: dict[int, list], result: DirectiveResult, at: datetime, levels: list) -> int:
     params = {"rows": json.dumps(rows, separators=(",", ":")), "result": result.pk, "at": at,
               "head": result.public_id}  # fmt: skip
     with connection.cursor() as cursor:
@@ -212,6 +324,10 @@ def _write(rows: list[dict], flagged: dict[int, list], result: DirectiveResult, 
         cursor.execute(_LOCK_SQL, [sorted(row["device"] for row in rows)])
         cursor.execute(_WRITE_SQL, params)
         stored = {device: read for read, device in cursor.fetchall()}
+        if levels:
+            cursor.execute(_SUPPLIES_SQL, {"rows": json.dumps(levels), "at": at})
+            devices = sorted({level["device"] for level in levels})
+            cursor.execute(_LOWEST_SQL, {"kinds": sorted(LEVEL_KINDS), "devices": devices, "at": at})
     flags_store([(device, stored[device], flags) for device, flags in flagged.items() if device in stored])
     good = [row for row in rows if row["device"] in stored and not row["flagged"]]
     rollups_fold([(row["device"], at, row["total"], row["mono"], row["color"]) for row in good])

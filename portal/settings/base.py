@@ -210,6 +210,9 @@ AGENT_WAKEUP_URL = env("AGENT_WAKEUP_URL", REDIS_URL)
 # could not queue it within the grace, or when it was queued this long ago and is still not interpreted.
 RESULT_QUEUE_GRACE_SECONDS = envint("RESULT_QUEUE_GRACE_SECONDS", 60)
 RESULT_REQUEUE_SECONDS = envint("RESULT_REQUEUE_SECONDS", 600)
+# A read or status result with more devices is interpreted in chunks of this many, by as many worker processes
+# as the results queue has (meters/services/result_runs.py).
+RESULT_CHUNK_DEVICES = envint("RESULT_CHUNK_DEVICES", 500)
 AGENT_MAX_UPLOAD_BYTES = envint("AGENT_MAX_UPLOAD_BYTES", 16 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = AGENT_MAX_UPLOAD_BYTES
 # Agent tokens: the portal asks for a new one at this age; a replaced token works this long after the swap.

@@ -42,6 +42,7 @@ class FakePortal:
     refuse: dict[str, int] = field(default_factory=dict)  # directive id -> status its result posts get, unstored
     fail_after_storing: dict[str, int] = field(default_factory=dict)  # directive id -> 5xx answered once stored
     read_schedule: dict[str, Any] | None = None  # sent with every poll when set
+    features: list[str] = field(default_factory=lambda: ["compact_deltas"])  # [] answers as an older portal
     clock_offset: float = 0.0  # seconds added to the Date header of every answer (a portal whose clock is off)
     tls: ssl.SSLContext | None = None
     port: int = 0
@@ -105,7 +106,7 @@ def _handler(portal: FakePortal) -> type[BaseHTTPRequestHandler]:
                 return self._reply(401, {"detail": "Unknown or revoked agent token.", "code": "bad_token"})
             if path == "/heartbeat":
                 beat = {"poll_interval": portal.poll_interval, "server_time": "2026-11-21T10:00:00Z"}
-                return self._reply(200, {**beat, "rotate_token": portal.rotate_token})
+                return self._reply(200, {**beat, "rotate_token": portal.rotate_token, "features": portal.features})
             if path == "/token":
                 return self._new_token()
             if path == "/directives":

@@ -120,7 +120,7 @@ def test_a_retry_sends_the_first_attempts_body_though_later_reads_moved_the_base
     first, retry = (r for r in portal.calls(f"/directives/{stored_then_failed}/result"))
     assert retry.headers["Idempotency-Key"] == first.headers["Idempotency-Key"]
     assert retry.body == first.body  # the same changes against the same base, not against the newer read
-    assert "base" in retry.body["devices"][0]
+    assert "b" in retry.body["devices"][0]  # changes to a base, in the compact form (docs/agent-protocol.md)
     assert portal.duplicates == [first.headers["Idempotency-Key"]] and agent.outbox.depth() == 0
 
 
@@ -145,3 +145,19 @@ def test_an_operator_lists_and_retries_set_aside_uploads_from_the_command_line(p
     cycle(agent)
     assert stored(portal) == [bad] and agent.outbox.depth() == 0
     assert "nothing set aside" in agent_cli(cfg, "set-aside").stdout
+
+
+def test_changes_go_in_the_compact_form_only_to_a_portal_that_says_it_reads_it(tmp_path):
+    """An agent newer than its portal (installed from a newer one, a pinned site) sends what that portal reads."""
+    for features, form in (([], "long"), (["compact_deltas"], "compact")):
+        portal = FakePortal(features=features).start()
+        try:
+            agent = make_agent(portal, tmp_path / f"{form}.sqlite3")
+            for _ in range(2):  # the first read is acknowledged whole; the second goes as changes to it
+                portal.add_directive("read", read_params())
+                cycle(agent)
+            (entry,) = portal.calls("/result")[-1].body["devices"]
+        finally:
+            portal.stop()
+        sent = "compact" if "b" in entry else "long" if "base" in entry else "whole"
+        assert sent == form, entry

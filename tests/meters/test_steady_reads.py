@@ -107,7 +107,8 @@ def test_counter_only_reads_are_advanced_and_other_changes_interpreted_in_full(a
     assert len(raw["varbinds"]) == len(first.payload["devices"][0]["varbinds"]) and raw["changes"] == 1
     assert [total, vtype, pages + 250] in raw["varbinds"]
     level = next(s for s in device.supplies.all() if s.level_percent is not None)
-    third = delta_result(agent, device, second, [[total, vtype, pages + 400], [level.key, "int", 1]],
+    status = ["1.3.6.1.2.1.25.3.2.1.5.1", "int", 3]  # hrDeviceStatus warning: a level alone is advanced too
+    third = delta_result(agent, device, second, [[total, vtype, pages + 400], [level.key, "int", 1], status],
                          hours_ago(6))  # fmt: skip
     assert result_interpret(result=third).reads == 1
     device.refresh_from_db()
