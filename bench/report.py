@@ -14,6 +14,7 @@ import os
 import platform
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -164,7 +165,7 @@ def memory_in_subprocess(side: str, devices: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--devices", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--memory", choices=("report", "baseline"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory:
@@ -187,6 +188,9 @@ def _result(
 ) -> dict[str, object]:
     cpu, cpu_base = min(t.cpu for t in ours), min(t.cpu for t in base)
     wall, wall_base = min(t.wall for t in ours), min(t.wall for t in base)
+    # Best-of-N flatters whichever side had the quieter moment; the median of each interleaved pair's ratio says
+    # the same thing without picking a run.
+    median_ratio = statistics.median(o.cpu / b.cpu for o, b in zip(ours, base, strict=True))
     return {
         "benchmark": "Excel meter report vs openpyxl write-only dump of the same rows",
         "devices": args.devices,
@@ -199,8 +203,10 @@ def _result(
         "report_wall_seconds": round(wall, 3),
         "baseline_wall_seconds": round(wall_base, 3),
         "ratio_wall": round(wall / wall_base, 3),
+        "ratio_median_pairs": round(median_ratio, 3),
         "target_ratio": TARGET_RATIO,
-        "meets_target": cpu / cpu_base <= TARGET_RATIO,
+        "met": cpu / cpu_base <= TARGET_RATIO,
+        "met_by_median_pairs": median_ratio <= TARGET_RATIO,
         "report_wall_all": [round(t.wall, 3) for t in ours],
         "baseline_wall_all": [round(t.wall, 3) for t in base],
         "report_bytes": ours[0].size,

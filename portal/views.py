@@ -13,10 +13,10 @@ class HomeView(DealerPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         toner = self.request.tenant.toner_alert_percent
-        rows = selectors.volume_rows()
+        volume = selectors.fleet_volume()
         context.update(
             summary=selectors.fleet_summary(toner_percent=toner), toner_percent=toner,
-            months=selectors.volume_by_month(rows), top_customers=selectors.customers_by_volume(rows),
+            months=volume.months, top_customers=volume.top_customers,
             silent_agents=selectors.agents_silent(), toner_low=selectors.devices_toner_low(toner_percent=toner),
             in_alert=selectors.devices_in_alert(),
             to_confirm=Site.objects.active().filter(needs_confirmation=True).select_related("customer")[:20],

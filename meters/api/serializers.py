@@ -29,8 +29,7 @@ class DeviceSerializer(serializers.ModelSerializer):
         read_only_fields = [f for f in fields if f != "is_monitored"]
 
     def get_latest_meters(self, device) -> dict:
-        read = next(iter(getattr(device, "latest_reads", [])), None)
-        return dict(read.values) if read else {}
+        return dict(getattr(device, "latest_meters", None) or {})
 
 
 class MeterReadSerializer(serializers.ModelSerializer):

@@ -1,6 +1,6 @@
 """Dealer API v1 for the fleet: devices, their meters, supplies, alerts and flagged reads."""
 
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Subquery
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
@@ -24,11 +24,14 @@ class DeviceViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):
-        latest = MeterRead.objects.filter(is_flagged=False).order_by("-read_at")
+        # The latest good read's meters as a correlated subquery: one (device, -read_at) index probe for each
+        # device of the page, where a sliced prefetch numbers every read of every device on the page.
+        latest = MeterRead.objects.filter(device=OuterRef("pk"), is_flagged=False).order_by("-read_at")
         return (
             Device.objects.select_related("site__customer")
-            .prefetch_related("supplies", Prefetch("reads", queryset=latest[:1], to_attr="latest_reads"))
-            .order_by("site__customer__name", "model", "serial")
+            .prefetch_related("supplies")
+            .annotate(latest_meters=Subquery(latest.values("values")[:1]))
+            .order_by("site__customer__name", "model", "serial", "pk")
         )
 
     def perform_update(self, serializer):

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents.models import Customer
-from meters.selectors import VOLUME_MONTHS, customer_volume_rows, volume_by_month, volume_rows
+from meters.selectors import VOLUME_MONTHS, customer_volume, fleet_volume
 from portal.lib.ids import uuid_param
 
 
@@ -47,10 +47,10 @@ class VolumeView(APIView):
         customer = uuid_param(request.query_params, "customer")
         if customer:
             get_object_or_404(Customer, public_id=customer)
-            rows = customer_volume_rows(customer_id=customer)
+            volume = customer_volume(customer_id=customer)
         else:
-            rows = volume_rows()
-        body = {"customer": customer, "months": volume_by_month(rows)[-months:]}
+            volume = fleet_volume().months
+        body = {"customer": customer, "months": volume[-months:]}
         return Response(VolumeSerializer(body).data)
 
 

@@ -1,8 +1,10 @@
 """The devices list (one filter set with the dealer API) and the device page."""
 
+import uuid
+
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.views.generic import DetailView, ListView
 
 from agents.models import Customer
@@ -17,6 +19,17 @@ from portal.lib.views import DealerPageMixin, PublicIdObjectMixin
 SORT_COLUMNS = [("customer", "Customer / site"), ("model", "Device"), ("serial", "Serial"), ("ip", "Address"),
                 ("total", "Total pages"), ("toner", "Lowest supply"), ("last_read", "Last read"),
                 ("status", "Status")]  # fmt: skip
+
+
+CUSTOMER_OPTIONS_LIMIT = 500
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 class DeviceListView(DealerPageMixin, ListView):
@@ -46,15 +59,24 @@ class DeviceListView(DealerPageMixin, ListView):
         return context
 
     def _customer_options(self) -> str:
-        """<option>s built in Python: a dealer with thousands of customers would spend ~40 ms in the template."""
+        """<option>s built in Python (a template loop costs ~40 ms for a thousand). Past CUSTOMER_OPTIONS_LIMIT
+        customers a list is no way to pick one (and 10,000 of them weigh 1.4 MB on every page): the search box
+        finds a customer by name, and the list keeps only the chosen one."""
         chosen = self.request.GET.get("customer", "")
-        customers = Customer.objects.active().order_by("name").values_list("public_id", "name")
+        active = Customer.objects.active().order_by("name").values_list("public_id", "name")
+        customers = list(active[: CUSTOMER_OPTIONS_LIMIT + 1])
+        too_many = len(customers) > CUSTOMER_OPTIONS_LIMIT
+        if too_many:
+            customers = list(active.filter(public_id=chosen)) if _is_uuid(chosen) else []
         rows = ((pk, " selected" if str(pk) == chosen else "", name) for pk, name in customers)
-        return format_html_join("", '<option value="{}"{}>{}</option>', rows)
+        options = format_html_join("", '<option value="{}"{}>{}</option>', rows)
+        if too_many:
+            note = f"More than {CUSTOMER_OPTIONS_LIMIT:,} customers: search by name"
+            options += format_html('<option value="" disabled>{}</option>', note)
+        return options
 
-    def _manufacturers(self) -> QuerySet:
-        manufacturers = Device.objects.exclude(manufacturer="").values_list("manufacturer", flat=True)
-        return manufacturers.distinct().order_by("manufacturer")
+    def _manufacturers(self) -> list[str]:
+        return selectors.device_manufacturers()
 
 
 class DeviceDetailView(DealerPageMixin, PublicIdObjectMixin, DetailView):
