@@ -162,6 +162,7 @@ def make_dealer(code: str, devices: int, reads: int = READS_PER_DEVICE) -> Any:
     from django.db import connection
     from django_tenants.utils import schema_context
 
+    from meters.services.rollups import customer_months_refresh
     from portal.dealers.services import dealer_create
 
     dealer = dealer_create(code=code, name=f"Bench {code}", admin_email=f"admin@{code}.example",
@@ -175,6 +176,7 @@ def make_dealer(code: str, devices: int, reads: int = READS_PER_DEVICE) -> Any:
         cursor.execute("SET work_mem = '256MB'")  # the rollup's GROUP BY in memory, as a bulk load would
         for statement in _fleet_sql(cursor):
             cursor.execute(statement, params)
+        customer_months_refresh(cursor, customers=None)  # the customers' months, as the migration backfills them
         cursor.execute("RESET work_mem")
         cursor.execute("ANALYZE")
     dealer.build_seconds = round(time.perf_counter() - started, 1)

@@ -1,8 +1,8 @@
 """Benchmark: the largest dealer, 100,000 devices and 30,000,000 meter reads, beside one of 10,000 devices.
 
 Builds both dealers in a throw-away database through the real tables (bench/dashboard.py's generate_series
-fleet: 300 reads a device over a year, monthly rollups, four supplies a device, alerts on a quarter of the devices
-with 5 % open, 10 devices a customer), then:
+fleet: 300 reads a device over a year, monthly rollups per device and per customer, four supplies a device,
+alerts on a quarter of the devices with 5 % open, 10 devices a customer), then:
 - times every dashboard page cold (the cache cleared before every request) at 100k devices, p95 as a percentile;
 - counts each page's SQL queries at 10k and 100k devices (they must be equal);
 - streams the billing export (CSV, last month, every customer) of both dealers, resetting the process's peak RSS
@@ -38,8 +38,9 @@ TARGET_EXPORT_GROWTH_MB = 5.0
 # would otherwise hold the machine for ten minutes to confirm a p95 no one doubts); its "runs" says how many.
 HOPELESS_AFTER = 20
 NOTES = (
-    "The overview's monthly volume is summed per request from MeterMonth (13 rows a device: 1.3M rows at 100k "
-    "devices), ~4 s cold; it needs a per-customer monthly rollup kept at ingest (a model change, asked for). "
+    "The overview's monthly volume and top customers read CustomerMonth (a row per customer and month, kept at "
+    "ingest by meters.services.rollups; built here after loading with the rebuild statement the migration uses), "
+    "not MeterMonth's 13 rows a device. "
     "The devices API's p95 is set by CPython's full (generation 2) garbage collections, ~100-150 ms once every "
     "~10 requests in this process (its SQL takes ~25 ms). The billing export's peak RSS growth is read from "
     "/proc/self/status (VmHWM reset through clear_refs before each export)."

@@ -4,10 +4,10 @@ import uuid
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
-from agents.models import DirectiveResult, Site, SnmpCredential
+from agents.models import Customer, DirectiveResult, Site, SnmpCredential
 from meters.choices import EventKind, FlagState, Lifecycle
 
 
@@ -51,6 +51,10 @@ class Device(models.Model):
         indexes = [
             models.Index(fields=["site", "lifecycle"]),
             models.Index(fields=["manufacturer"]),
+            # The dashboards' lists at 100k devices: lowest toner, biggest total, latest read, cut at the page.
+            models.Index(F("lowest_supply_percent").asc(nulls_last=True), F("id"), name="device_lowest_supply"),
+            models.Index(F("latest_total").desc(nulls_last=True), F("id"), name="device_latest_total"),
+            models.Index(F("last_read_at").desc(nulls_last=True), F("id"), name="device_last_read"),
         ]
 
     def __str__(self) -> str:
@@ -215,6 +219,25 @@ class MeterMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device_id} {self.month:%Y-%m}"
+
+
+class CustomerMonth(models.Model):
+    """A customer's pages in a month, summed over its devices from MeterMonth (meters.services.rollups): the
+    overview's monthly volume and top customers read a dozen rows per customer, not per device."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="months")
+    month = models.DateField()
+    mono = models.BigIntegerField(default=0)
+    color = models.BigIntegerField(default=0)
+    unsplit = models.BigIntegerField(default=0)  # pages of devices that state only a total
+    devices = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "month"], name="one_rollup_per_customer_month")]
+        indexes = [models.Index(fields=["month"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.month:%Y-%m}"
 
 
 class SteadyState(models.Model):

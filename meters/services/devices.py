@@ -9,6 +9,7 @@ from agents.models import Site
 from meters.choices import EventKind
 from meters.interpret import Identity
 from meters.models import Device, DeviceEvent
+from meters.services.rollups import customer_months_rebuild
 
 IDENTITY_FIELDS = ("manufacturer", "model", "hostname", "location", "contact", "firmware", "sys_object_id", "sys_descr")
 
@@ -45,8 +46,11 @@ def device_sighted(sighting: Sighting) -> tuple[Device, bool]:
         device = _create(sighting, key)
         return device, True
     _note_changes(device, sighting)
+    customer_before = device.site.customer_id
     _apply(device, sighting)
     device.save()
+    if customer_before != sighting.site.customer_id:  # its pages now count for the other customer
+        customer_months_rebuild([customer_before, sighting.site.customer_id])
     return device, False
 
 
@@ -101,6 +105,12 @@ def _apply(device: Device, sighting: Sighting) -> None:
     device.port = sighting.port
     device.credential_id = sighting.credential_id or device.credential_id
     device.last_seen_at = max(filter(None, [device.last_seen_at, sighting.at]))
+
+
+@transaction.atomic
+def device_delete(*, device: Device) -> None:
+    """Removes a device and its history; its customer's monthly pages no longer count it (meters.receivers)."""
+    device.delete()
 
 
 def device_set_monitored(*, device: Device, monitored: bool) -> Device:

@@ -42,7 +42,7 @@ from meters.services.reads import (
     open_jump,
     supply_levels,
 )
-from meters.services.rollups import rollups_rebuild
+from meters.services.rollups import rollups_rebuild_devices
 from portal.lib.bulk import bulk_insert_rows, bulk_update_rows
 
 CHUNK = 25  # devices re-derived together: one scan of their results, one transaction, bounded memory
@@ -177,8 +177,7 @@ def _chunk_rederive(devices: list[Device], since: datetime | None, outcome: Rede
         changes[device.pk].reads = history.replay(device, fresh.get(device.pk, {}))
     history.write()
     changed = [device for device in devices if changes[device.pk].reads]
-    for device in changed:
-        rollups_rebuild(device)
+    rollups_rebuild_devices(changed)
     _latest_refresh(changed)
     SteadyState.objects.filter(device__in=devices).delete()
     after = _latest_values(devices)
