@@ -222,3 +222,8 @@ def update_state(agent) -> str:
     if state == "failed" and report.get("version") == target:
         return f"Update to {target} refused: {report.get('error') or 'no reason given'}; still running {running}"
     return f"Update to {target} offered"
+
+
+def sha256sum_line(release: AgentRelease) -> str:
+    """The `sha256sum` format, so `sha256sum -c` checks a download saved as meterbridge-agent.pyz."""
+    return f"{release.sha256}  {FILENAME}\n"

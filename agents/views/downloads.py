@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import FileResponse, Http404, HttpResponse
 from django.views.generic import View
 
-from agents.services.agent_package import FILENAME, agent_package, sha256sum_line
+from agents.services.agent_releases import FILENAME, release_current, sha256sum_line
 from agents.services.install_scripts import SCRIPTS, install_script
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ class PackageView(View):
 
 class AgentPackageView(PackageView):
     def get(self, request):
-        package = agent_package()
+        package = release_current()
         response = FileResponse(package.path.open("rb"), as_attachment=True, filename=FILENAME,
                                 content_type="application/octet-stream")  # fmt: skip
         response["X-Agent-Version"] = package.version
@@ -37,7 +37,7 @@ class AgentPackageView(PackageView):
 
 class AgentPackageChecksumView(PackageView):
     def get(self, request):
-        return HttpResponse(sha256sum_line(agent_package()), content_type="text/plain; charset=utf-8")
+        return HttpResponse(sha256sum_line(release_current()), content_type="text/plain; charset=utf-8")
 
 
 class InstallScriptView(View):

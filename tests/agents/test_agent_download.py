@@ -88,12 +88,12 @@ def test_site_page_shows_the_enroll_command_with_the_new_key(acme, settings):
 def test_two_first_requests_build_one_good_file(settings, tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
-    from agents.services.agent_package import agent_package
+    from agents.services.agent_releases import release_current
 
     settings.AGENT_RELEASES_DIR = tmp_path / "releases"
     settings.AGENT_SIGNING_KEY_FILE = str(tmp_path / "signing-key.pem")
     with ThreadPoolExecutor(2) as pool:
-        first, second = pool.map(lambda _: agent_package(), range(2))
+        first, second = pool.map(lambda _: release_current(), range(2))
     assert first == second
     assert hashlib.sha256(first.path.read_bytes()).hexdigest() == first.sha256
     assert sorted(p.name for p in first.path.parent.iterdir() if not p.name.startswith(".")) == [

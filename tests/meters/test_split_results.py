@@ -1,8 +1,6 @@
 """A large read is interpreted as chunks by several worker processes, and ends as the same read interpreted whole."""
 
-import subprocess
 from collections import Counter
-from contextlib import contextmanager
 
 from django_tenants.utils import tenant_context
 
@@ -15,11 +13,10 @@ from meters.interpret.varbinds import VarbindIndex
 from meters.models import Alert, Device, DeviceEvent, MeterRead, Supply
 from meters.services.ingest import result_interpret
 from meters.services.result_runs import CHUNKS, result_chunk_run, result_run
-from portal.queues import queues_arg
+from portal.queues import RESULTS
 from tests.meters.ingest_support import hours_ago, new_agent, store_result
 from tests.support.factories import make_site
-from tests.support.live import BIN, _stop, _wait_for_worker
-from tests.support.paths import REPO_ROOT
+from tests.support.redis_server import celery_worker_on
 from tests.support.snmprec import load_recording, read_with_plan
 from tests.support.waiting import wait_until
 
@@ -128,24 +125,6 @@ def test_a_small_read_is_interpreted_whole(acme, settings):
     assert result.status == ResultStatus.INTERPRETED and CHUNKS not in result.payload
 
 
-@contextmanager
-def two_process_worker(env: dict[str, str], url: str, log):
-    """A real worker of two processes (prefork) on the results queue, with chunks of three devices."""
-    from portal.celery import app
-
-    queue = queues_arg(env["MB_CELERY_QUEUE"], ("results",))
-    command = [str(BIN / "celery"), "-A", "portal", "worker", "-Q", queue, "--pool", "prefork", "--concurrency", "2"]
-    command += ["--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
-    worker_env = {**env, "RESULT_CHUNK_DEVICES": "3", "CELERY_BROKER_URL": url, "CELERY_RESULT_BACKEND": url}
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=worker_env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        _wait_for_worker(app, process, log)
-        yield process
-    finally:
-        _stop(process)
-
-
 def test_the_chunks_of_one_upload_are_interpreted_by_more_than_one_worker_process(
     committed, redis_broker, live_env, tmp_path
 ):
@@ -155,7 +134,16 @@ def test_the_chunks_of_one_upload_are_interpreted_by_more_than_one_worker_proces
         split_agent, whole_agent = new_agent(site=make_site()), new_agent(site=make_site())
         split, whole = _two_reads(split_agent, _fleet(split_agent)), _two_reads(whole_agent, _fleet(whole_agent))
         _whole(whole)
-    with tenant_context(dealer), two_process_worker(live_env, redis_broker.url(0), tmp_path / "worker.log"):
+    with (
+        tenant_context(dealer),
+        celery_worker_on(
+            {**live_env, "RESULT_CHUNK_DEVICES": "3"},
+            redis_broker.url(0),
+            tmp_path / "worker.log",
+            (RESULTS,),
+            processes=2,
+        ),
+    ):
         for result in split:
             assert result_queue(result)
             wait_until(lambda r=result: DirectiveResult.objects.get(pk=r.pk).status == ResultStatus.INTERPRETED)

@@ -177,13 +177,15 @@ def _use_broker(app, url: str) -> None:
 
 @contextmanager
 def celery_worker_on(
-    env: dict[str, str], url: str, log: Path, kinds: tuple[str, ...] = KINDS
+    env: dict[str, str], url: str, log: Path, kinds: tuple[str, ...] = KINDS, processes: int = 0
 ) -> Iterator[subprocess.Popen]:
-    """A worker on the queues of `kinds` (portal/queues.py; all by default)."""
+    """A worker on the queues of `kinds` (portal/queues.py; all by default): one process (solo pool), or
+    `processes` forked ones (prefork) to show work spread across processes."""
     from portal.celery import app
 
     command = [str(BIN / "celery"), "-A", "portal", "worker", "-Q", queues_arg(env["MB_CELERY_QUEUE"], kinds)]
-    command += ["--pool", "solo", "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    command += ["--pool", "prefork", "--concurrency", str(processes)] if processes else ["--pool", "solo"]
+    command += ["--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
     worker_env = {**env, "CELERY_BROKER_URL": url, "CELERY_RESULT_BACKEND": url}
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=worker_env, stdout=out, stderr=subprocess.STDOUT)
