@@ -23,8 +23,11 @@ from agent_client.outbox import Outbox
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(message)s")  # fmt: skip
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(message)s",
+    )
     try:
         return int(args.func(args))
     except AgentError as exc:
@@ -68,8 +71,8 @@ def _enroll_parser(sub: Any) -> None:
 def add_enroll_arguments(enroll: argparse.ArgumentParser, portal_required: bool) -> None:
     """Also `windows install`'s, which enrols as one of its steps."""
     enroll.add_argument("--portal", required=portal_required, help="portal URL, e.g. https://portal.example.com")
-    enroll.add_argument("--key", help="license key ('-' reads it from stdin; default: MB_LICENSE_KEY or a prompt)")
-    enroll.add_argument("--dealer", help="dealer id (the 'Get License Key' flow, instead of --key)")
+    enroll.add_argument("--key", help="licence key ('-' reads it from stdin; default: MB_LICENSE_KEY or a prompt)")
+    enroll.add_argument("--dealer", help="dealer id (the 'Get Licence Key' flow, instead of --key)")
     enroll.add_argument(
         "--enrollment-password", help="dealer's enrolment password (default: MB_ENROLLMENT_PASSWORD or a prompt)"
     )
@@ -77,8 +80,9 @@ def add_enroll_arguments(enroll: argparse.ArgumentParser, portal_required: bool)
     enroll.add_argument("--site", help="site name (with --dealer)")
     enroll.add_argument("--report-email", action="append", default=[], help="report recipient (repeatable)")
     enroll.add_argument("--time-zone", help="site time zone, e.g. Europe/Berlin")
-    enroll.add_argument("--name", default="", help="what to call this agent, e.g. 'Reception PC' "
-                        "(default: '<hostname> @ <site>')")  # fmt: skip
+    enroll.add_argument(
+        "--name", default="", help="what to call this agent, e.g. 'Reception PC' (default: '<hostname> @ <site>')"
+    )
     enroll.add_argument("--ca-bundle", default="", help="PEM file of CAs to trust for the portal")
     enroll.add_argument("--proxy", default="", help="http://user:pass@proxy:3128 (default: HTTPS_PROXY)")
 
@@ -106,10 +110,15 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     os_name = f"{platform.system()} {platform.release()} {platform.machine()}"
     answer = client.enroll(key, platform.node(), os_name, name=args.name.strip())
     cfg = config_mod.AgentConfig(
-        portal_url=args.portal, token=str(answer["token"]), agent_id=str(answer.get("agent_id", "")),
-        dealer=str((answer.get("dealer") or {}).get("code", "")), site=str((answer.get("site") or {}).get("name", "")),
-        poll_interval=int(answer.get("poll_interval", 300)), ca_bundle=args.ca_bundle, proxy=args.proxy,
-    )  # fmt: skip
+        portal_url=args.portal,
+        token=str(answer["token"]),
+        agent_id=str(answer.get("agent_id", "")),
+        dealer=str((answer.get("dealer") or {}).get("code", "")),
+        site=str((answer.get("site") or {}).get("name", "")),
+        poll_interval=int(answer.get("poll_interval", 300)),
+        ca_bundle=args.ca_bundle,
+        proxy=args.proxy,
+    )
     path = config_path(args)
     config_mod.save(path, cfg)
     print(f"enrolled: agent {cfg.agent_id} for dealer {cfg.dealer or '?'}, site {cfg.site or '?'}; config {path}")
@@ -123,13 +132,17 @@ def _license_key(args: argparse.Namespace, client: Any) -> str:
             or os.environ.get("MB_ENROLLMENT_PASSWORD")
             or getpass.getpass("Enrolment password: ")
         )
-        payload = {"dealer": args.dealer, "enrollment_password": password, "customer_name": args.customer or "",
-                   "report_emails": args.report_email}  # fmt: skip
+        payload = {
+            "dealer": args.dealer,
+            "enrollment_password": password,
+            "customer_name": args.customer or "",
+            "report_emails": args.report_email,
+        }
         payload |= {k: v for k, v in (("site_name", args.site), ("time_zone", args.time_zone)) if v}
         return str(client.register(payload)["license_key"])
     if args.key == "-":
         return sys.stdin.readline().strip()
-    return args.key or os.environ.get("MB_LICENSE_KEY") or getpass.getpass("License key: ")
+    return args.key or os.environ.get("MB_LICENSE_KEY") or getpass.getpass("Licence key: ")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -158,10 +171,18 @@ def open_outbox(args: argparse.Namespace) -> tuple[config_mod.AgentConfig, Outbo
 def cmd_status(args: argparse.Namespace) -> int:
     cfg, outbox = open_outbox(args)
     try:
-        status = {"portal": cfg.portal_url, "agent_id": cfg.agent_id, "dealer": cfg.dealer, "site": cfg.site,
-                  "last_contact": outbox.get_state("last_contact"), "last_result": outbox.get_state("last_result"),
-                  "last_error": outbox.get_state("last_error"), "outbox_depth": outbox.depth(),
-                  "outbox_dropped": outbox.dropped(), "outbox_set_aside": outbox.set_aside_count()}  # fmt: skip
+        status = {
+            "portal": cfg.portal_url,
+            "agent_id": cfg.agent_id,
+            "dealer": cfg.dealer,
+            "site": cfg.site,
+            "last_contact": outbox.get_state("last_contact"),
+            "last_result": outbox.get_state("last_result"),
+            "last_error": outbox.get_state("last_error"),
+            "outbox_depth": outbox.depth(),
+            "outbox_dropped": outbox.dropped(),
+            "outbox_set_aside": outbox.set_aside_count(),
+        }
     finally:
         outbox.close()
     print(json.dumps(status, indent=2) if getattr(args, "json", False) else _status_text(status))

@@ -1,4 +1,4 @@
-"""The agent's config: TOML, mode 0600, holds the agent token (never the license key)."""
+"""The agent's config: TOML, mode 0600, holds the agent token (never the licence key)."""
 
 from __future__ import annotations
 

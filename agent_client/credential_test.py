@@ -56,9 +56,13 @@ def _credential(item: Any) -> Credential | str:
 
 
 async def _test_target(
-    target: Any, credentials: list[Credential | str], session: SnmpSession, timeout: float, retries: int,
+    target: Any,
+    credentials: list[Credential | str],
+    session: SnmpSession,
+    timeout: float,
+    retries: int,
     slots: asyncio.Semaphore,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     try:
         ip, port = str(target["ip"]), int(target.get("port") or 161)
     except (KeyError, TypeError, ValueError, AttributeError):

@@ -50,8 +50,13 @@ class Verdict:
 def add_doctor_parser(sub: Any) -> None:
     doctor = sub.add_parser("doctor", help="check portal, proxy, CA, clock, SNMP and the state folder")
     doctor.add_argument("--portal", help="portal URL to check (default: the one in the config)")
-    doctor.add_argument("--snmp", action="append", default=[], metavar="IP[:PORT]",
-                        help="also GET sysDescr from this device (repeatable)")  # fmt: skip
+    doctor.add_argument(
+        "--snmp",
+        action="append",
+        default=[],
+        metavar="IP[:PORT]",
+        help="also GET sysDescr from this device (repeatable)",
+    )
     doctor.add_argument("--timeout", type=float, default=TIMEOUT, help="seconds per network step (default 10)")
     doctor.set_defaults(func=cmd_doctor)
 
@@ -211,8 +216,11 @@ def check_proxy(proxy: str, host: str, port: int, https: bool, timeout: float) -
     parts = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
     where = f"{parts.hostname}:{parts.port or 8080}"
     shown = f"proxy {where}"  # never the credentials in the URL
-    head = f"CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n" if https else (
-        f"GET http://{host}:{port}/healthz HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n")  # fmt: skip
+    head = (
+        f"CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        if https
+        else (f"GET http://{host}:{port}/healthz HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n")
+    )
     if parts.username:
         secret = f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}"
         head += f"Proxy-Authorization: Basic {base64.b64encode(secret.encode()).decode()}\r\n"
@@ -324,8 +332,14 @@ def _cached_credential(path: Path, cfg: config_mod.AgentConfig | None, address: 
     except (OSError, ValueError, AttributeError, sqlite3.Error):  # a damaged outbox is the outbox check's business
         return None
     ip = _split_address(address)[0]
-    return next((d["credential"] for d in devices if isinstance(d, dict) and d.get("ip") == ip
-                 and isinstance(d.get("credential"), dict)), None)  # fmt: skip
+    return next(
+        (
+            d["credential"]
+            for d in devices
+            if isinstance(d, dict) and d.get("ip") == ip and isinstance(d.get("credential"), dict)
+        ),
+        None,
+    )
 
 
 def _split_address(address: str) -> tuple[str, int]:

@@ -56,5 +56,8 @@ class LongPoll:
         if self.strikes >= STRIKES:
             self.strikes = 0
             self.plain_until = self.clock() + PLAIN_FOR
-            log.warning("long polls keep being cut short (%s): polling plainly for %.0f minutes, then trying again",
-                        why, PLAIN_FOR / 60)  # fmt: skip
+            log.warning(
+                "long polls keep being cut short (%s): polling plainly for %.0f minutes, then trying again",
+                why,
+                PLAIN_FOR / 60,
+            )

@@ -44,8 +44,13 @@ def _level(supply: dict[str, Any]) -> str:
 def table(rows: list[dict[str, Any]]) -> str:
     lines = ["  ".join(name.ljust(width) for name, width in COLUMNS).rstrip()]
     for row in rows:
-        cells = [row["ip"], row["model"] or row["sys_descr"] or "", row["serial"] or "", row["total_pages"],
-                 supplies_text(row["supplies"])]  # fmt: skip
+        cells = [
+            row["ip"],
+            row["model"] or row["sys_descr"] or "",
+            row["serial"] or "",
+            row["total_pages"],
+            supplies_text(row["supplies"]),
+        ]
         lines.append("  ".join(_cell(value, width) for value, (_, width) in zip(cells, COLUMNS, strict=True)).rstrip())
     lines.append(f"{len(rows)} printer(s) found")
     return "\n".join(lines)

@@ -108,9 +108,16 @@ class PortalClient:
             raise _failure(exc, f"GET {path}") from None
 
     def call(
-        self, method: str, path: str, body: dict[str, Any] | None = None, *, raw: bytes | None = None,
-        headers: dict[str, str] | None = None, auth: bool = True, timeout: float | None = None,
-    ) -> dict[str, Any]:  # fmt: skip
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        auth: bool = True,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
         all_headers = {"Accept": "application/json", "User-Agent": USER_AGENT, **(headers or {})}
         if body is not None:  # small control calls go plain; results (the bulk) come here already gzipped
             raw = json.dumps(body).encode()

@@ -54,10 +54,17 @@ async def run_discover(
     found = await sweep(options, session, progress)
     await read_found(found.devices, params, options.credentials, session)  # meters in the same result
     return {
-        "kind": "discover", "started_at": started, "finished_at": now_iso(), "networks": own,
-        "addresses_scanned": found.addresses_scanned, "responders": len(found.devices), "devices": found.devices,
-        "local_printers": local, "local_printer_targets": added, "errors": found.errors,
-    }  # fmt: skip
+        "kind": "discover",
+        "started_at": started,
+        "finished_at": now_iso(),
+        "networks": own,
+        "addresses_scanned": found.addresses_scanned,
+        "responders": len(found.devices),
+        "devices": found.devices,
+        "local_printers": local,
+        "local_printer_targets": added,
+        "errors": found.errors,
+    }
 
 
 def printer_targets(local: list[dict[str, Any]], targets: list[str]) -> list[str]:
@@ -72,10 +79,17 @@ def refused_discover(started: str, own: list[str], reason: str) -> dict[str, Any
     """A discovery not run: it says nothing about which devices are there (the portal must not count any gone)."""
     error = {"target": "", "code": "outside_window", "message": reason}
     return {
-        "kind": "discover", "started_at": started, "finished_at": now_iso(), "networks": own,
-        "addresses_scanned": 0, "responders": 0, "devices": [], "local_printers": [], "local_printer_targets": [],
+        "kind": "discover",
+        "started_at": started,
+        "finished_at": now_iso(),
+        "networks": own,
+        "addresses_scanned": 0,
+        "responders": 0,
+        "devices": [],
+        "local_printers": [],
+        "local_printer_targets": [],
         "errors": [error],
-    }  # fmt: skip
+    }
 
 
 async def run_read(kind: str, params: dict[str, Any], session: SnmpSession) -> dict[str, Any]:
@@ -89,8 +103,15 @@ async def run_read(kind: str, params: dict[str, Any], session: SnmpSession) -> d
 async def _read_device(
     device: dict[str, Any], session: SnmpSession, timeout: float, retries: int, slots: asyncio.Semaphore
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {"device_id": device.get("device_id"), "ip": device.get("ip"), "ok": False,
-                           "error": None, "varbinds": [], "elapsed_ms": 0, "requests": 0}  # fmt: skip
+    out: dict[str, Any] = {
+        "device_id": device.get("device_id"),
+        "ip": device.get("ip"),
+        "ok": False,
+        "error": None,
+        "varbinds": [],
+        "elapsed_ms": 0,
+        "requests": 0,
+    }
     try:
         if not isinstance(device.get("credential"), dict):  # e.g. deleted in the portal after scheduling
             raise ValueError("no SNMP credential for this device")

@@ -40,22 +40,40 @@ def credentials(args: argparse.Namespace) -> list[dict[str, Any]]:
         {"id": f"c{i}", "version": args.snmp_version, "community": c} for i, c in enumerate(communities, 1)
     ]
     if args.v3_user:
-        creds.append({"id": "v3", "version": "3", "user": args.v3_user, "context": args.v3_context,
-                      "auth_protocol": args.v3_auth_proto if args.v3_auth_key else None, "auth_key": args.v3_auth_key,
-                      "priv_protocol": args.v3_priv_proto if args.v3_priv_key else None,
-                      "priv_key": args.v3_priv_key})  # fmt: skip
+        creds.append(
+            {
+                "id": "v3",
+                "version": "3",
+                "user": args.v3_user,
+                "context": args.v3_context,
+                "auth_protocol": args.v3_auth_proto if args.v3_auth_key else None,
+                "auth_key": args.v3_auth_key,
+                "priv_protocol": args.v3_priv_proto if args.v3_priv_key else None,
+                "priv_key": args.v3_priv_key,
+            }
+        )
     return creds
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from agent_client.discovery.identity import scan_row
+    from agent_client.discovery.identity import METER_WALK, scan_row
     from agent_client.output import ProgressBar, table
     from agent_client.runner import run_discover
     from agent_client.snmp.session import SnmpSession
 
-    params = {"targets": args.targets, "exclude": args.exclude, "credentials": credentials(args),
-              "port": args.port, "timeout": args.timeout, "retries": args.retries,
-              "concurrency": args.concurrency, "rate_limit": args.rate_limit, "broadcast": args.broadcast}  # fmt: skip
+    # No portal reads the meters after a scan, and its table shows them: they are walked with the identity.
+    params = {
+        "targets": args.targets,
+        "exclude": args.exclude,
+        "credentials": credentials(args),
+        "port": args.port,
+        "timeout": args.timeout,
+        "retries": args.retries,
+        "concurrency": args.concurrency,
+        "rate_limit": args.rate_limit,
+        "broadcast": args.broadcast,
+        "identity": {"walk": METER_WALK},
+    }
     progress = ProgressBar(enabled=False if args.json or not sys.stdout.isatty() else None)
 
     async def scan() -> dict[str, Any]:

@@ -289,10 +289,17 @@ class Agent:
                 loop.add_signal_handler(sig, self.stop.set)
 
     def _heartbeat_payload(self) -> dict[str, Any]:
-        return {"agent_version": __version__, "hostname": platform.node(), "outbox_depth": self.outbox.depth(),
-                "outbox_dropped": self.outbox.dropped(), "outbox_set_aside": self.outbox.set_aside_count(),
-                "outbox_set_aside_detail": self.outbox.set_aside_detail(), "networks": networks.local_networks(),
-                "last_error": self.last_error, **self._update_report()}  # fmt: skip
+        return {
+            "agent_version": __version__,
+            "hostname": platform.node(),
+            "outbox_depth": self.outbox.depth(),
+            "outbox_dropped": self.outbox.dropped(),
+            "outbox_set_aside": self.outbox.set_aside_count(),
+            "outbox_set_aside_detail": self.outbox.set_aside_detail(),
+            "networks": networks.local_networks(),
+            "last_error": self.last_error,
+            **self._update_report(),
+        }
 
     def _update_report(self) -> dict[str, Any]:
         report = self.updater.pending_report()

@@ -46,9 +46,14 @@ async def run_in_process(directive: dict[str, Any], on_progress: ProgressSink | 
 async def run_in_subprocess(directive: dict[str, Any], on_progress: ProgressSink | None = None) -> dict[str, Any]:
     code = f"import sys; sys.path.insert(0, {str(PACKAGE_ROOT)!r}); from agent_client.worker import main; main()"
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", code, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE, limit=2**20,
-    )  # fmt: skip
+        sys.executable,
+        "-c",
+        code,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        limit=2**20,
+    )
     try:
         out, tail = await _exchange(proc, directive, on_progress)
     finally:

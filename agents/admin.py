@@ -21,8 +21,14 @@ SERVICE_NAMES = {"v3_user": "user", "v3_context": "context"}  # model field -> s
 
 def _secret_field(label: str) -> forms.CharField:
     widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
-    return forms.CharField(label=label, required=False, strip=False, max_length=svc.MAX_SECRET_LENGTH, widget=widget,
-                           help_text="Never shown. Blank keeps the stored one.")  # fmt: skip
+    return forms.CharField(
+        label=label,
+        required=False,
+        strip=False,
+        max_length=svc.MAX_SECRET_LENGTH,
+        widget=widget,
+        help_text="Never shown. Blank keeps the stored one.",
+    )
 
 
 class SnmpCredentialAdminForm(forms.ModelForm):
@@ -32,8 +38,19 @@ class SnmpCredentialAdminForm(forms.ModelForm):
 
     class Meta:
         model = SnmpCredential
-        fields = ["site", "customer", "label", "version", "community", "v3_user", "auth_protocol", "auth_key",
-                  "priv_protocol", "priv_key", "v3_context"]  # fmt: skip
+        fields = [
+            "site",
+            "customer",
+            "label",
+            "version",
+            "community",
+            "v3_user",
+            "auth_protocol",
+            "auth_key",
+            "priv_protocol",
+            "priv_key",
+            "v3_context",
+        ]
 
     def service_fields(self) -> dict:
         data = {SERVICE_NAMES.get(name, name): value for name, value in self.cleaned_data.items()}
@@ -126,6 +143,10 @@ class SnmpCredentialAdmin(admin.ModelAdmin):
         return Dealer.objects.filter(code=code).exclude(schema_name="public").first() if code else None
 
     def _choose_dealer(self, request):
-        context = {**self.admin_site.each_context(request), "title": "Whose SNMP credentials?", "opts": self.opts,
-                   "dealers": Dealer.objects.exclude(schema_name="public").order_by("name")}  # fmt: skip
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Whose SNMP credentials?",
+            "opts": self.opts,
+            "dealers": Dealer.objects.exclude(schema_name="public").order_by("name"),
+        }
         return TemplateResponse(request, "admin/agents/choose_dealer.html", context)

@@ -6,4 +6,4 @@ class AgentsConfig(AppConfig):
     verbose_name = "Customers, sites and agents"
 
     def ready(self) -> None:
-        from agents import checks  # noqa: F401 - registers the system checks
+        from agents import checks, receivers  # noqa: F401 - registers the system checks, connects the receivers

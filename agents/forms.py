@@ -1,37 +1,11 @@
-import zoneinfo
-
 from django import forms
-from django.core.validators import validate_email
 
 from agents.choices import AuthProtocol, PrivProtocol, SnmpVersion
 from agents.models import Customer, Site
 from agents.scan_scope import window_errors
 from agents.services.agent_releases import pin_choices, pin_problem
 from portal.lib.addresses import MAX_TARGET_ADDRESSES, scope_errors
-
-COMMON_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
-
-
-class EmailListField(forms.CharField):
-    """Report recipients, one per line or separated by commas."""
-
-    widget = forms.Textarea(attrs={"rows": 3, "placeholder": "accounts@customer.example"})
-
-    def prepare_value(self, value):
-        return "\n".join(value) if isinstance(value, list) else value
-
-    def to_python(self, value):
-        text = super().to_python(value) or ""
-        emails = [part.strip().lower() for part in text.replace(",", "\n").replace(";", "\n").splitlines()]
-        return [email for email in emails if email]
-
-    def validate(self, value):
-        super().validate(value)
-        for email in value:
-            try:
-                validate_email(email)
-            except forms.ValidationError as exc:
-                raise forms.ValidationError(f"'{email}' is not an email address.") from exc
+from portal.lib.forms import EmailListField, time_zone_field
 
 
 class CustomerForm(forms.ModelForm):
@@ -47,19 +21,26 @@ WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat
 
 
 class SiteForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(choices=[(zone, zone) for zone in COMMON_ZONES], initial="UTC")
+    time_zone = time_zone_field(help_text="New sites start in the dealer's time zone (Dealer settings).")
     discovery_weekdays = forms.TypedMultipleChoiceField(
-        choices=WEEKDAYS, coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text="Days the agent scans the network. None ticked: the dealer's default days.",
-    )  # fmt: skip
+    )
     discovery_hour = forms.TypedChoiceField(
-        choices=[("", "Dealer default"), *[(h, f"{h:02d}:00") for h in range(24)]], coerce=int, empty_value=None,
-        required=False, help_text="Local time at the site.",
-    )  # fmt: skip
+        choices=[("", "Dealer default"), *[(h, f"{h:02d}:00") for h in range(24)]],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="Local time at the site.",
+    )
     agent_version_pin = forms.ChoiceField(
-        label="Agent version", required=False,
+        label="Agent version",
+        required=False,
         help_text="The version this site's agents update themselves to. Current: the portal's own, as it moves on.",
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,9 +58,21 @@ class SiteForm(forms.ModelForm):
 
     class Meta:
         model = Site
-        fields = ["name", "address", "time_zone", "scan_targets", "scan_exclusions", "scan_broadcast",
-                  "scan_rate_limit", "scan_window_start", "scan_window_end", "snmp_port", "discovery_weekdays",
-                  "discovery_hour", "agent_version_pin"]  # fmt: skip
+        fields = [
+            "name",
+            "address",
+            "time_zone",
+            "scan_targets",
+            "scan_exclusions",
+            "scan_broadcast",
+            "scan_rate_limit",
+            "scan_window_start",
+            "scan_window_end",
+            "snmp_port",
+            "discovery_weekdays",
+            "discovery_hour",
+            "agent_version_pin",
+        ]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 2}),
             "scan_targets": forms.Textarea(attrs={"rows": 3, "placeholder": "192.168.1.0/24\n10.0.0.5-10.0.0.40"}),
@@ -87,9 +80,14 @@ class SiteForm(forms.ModelForm):
             "scan_window_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "scan_window_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
-        labels = {"snmp_port": "SNMP port", "scan_exclusions": "Never scan", "scan_broadcast": "Broadcast",
-                  "scan_rate_limit": "Packets per second", "scan_window_start": "Scan window from",
-                  "scan_window_end": "Scan window until"}  # fmt: skip
+        labels = {
+            "snmp_port": "SNMP port",
+            "scan_exclusions": "Never scan",
+            "scan_broadcast": "Broadcast",
+            "scan_rate_limit": "Packets per second",
+            "scan_window_start": "Scan window from",
+            "scan_window_end": "Scan window until",
+        }
         help_texts = {
             "scan_exclusions": "Addresses, ranges or networks the agent never sends a packet to, one per line.",
             "scan_broadcast": "Also ask every host of the agent's own networks at once. Only without scan targets.",
@@ -135,15 +133,28 @@ class SnmpCredentialForm(forms.Form):
 
     label = forms.CharField(max_length=100, required=False, help_text="e.g. the customer's name for it")
     version = forms.ChoiceField(choices=SnmpVersion.choices, initial=SnmpVersion.V2C, label="SNMP version")
-    community = forms.CharField(max_length=128, required=False, strip=False, widget=_secret_input(),
-                                help_text="SNMPv1/v2c only.")  # fmt: skip
+    community = forms.CharField(
+        max_length=128, required=False, strip=False, widget=_secret_input(), help_text="SNMPv1/v2c only."
+    )
     user = forms.CharField(max_length=64, required=False, label="SNMPv3 user")
     auth_protocol = forms.ChoiceField(choices=AuthProtocol.choices, required=False, label="Authentication")
-    auth_key = forms.CharField(max_length=128, required=False, strip=False, widget=_secret_input(),
-                               label="Authentication key", help_text="At least 8 characters.")  # fmt: skip
+    auth_key = forms.CharField(
+        max_length=128,
+        required=False,
+        strip=False,
+        widget=_secret_input(),
+        label="Authentication key",
+        help_text="At least 8 characters.",
+    )
     priv_protocol = forms.ChoiceField(choices=PrivProtocol.choices, required=False, label="Privacy")
-    priv_key = forms.CharField(max_length=128, required=False, strip=False, widget=_secret_input(),
-                               label="Privacy key", help_text="At least 8 characters.")  # fmt: skip
+    priv_key = forms.CharField(
+        max_length=128,
+        required=False,
+        strip=False,
+        widget=_secret_input(),
+        label="Privacy key",
+        help_text="At least 8 characters.",
+    )
     context = forms.CharField(max_length=64, required=False, label="SNMPv3 context", help_text="Usually empty.")
 
     def __init__(self, *args, stored=None, **kwargs):
@@ -151,8 +162,11 @@ class SnmpCredentialForm(forms.Form):
         super().__init__(*args, **kwargs)
         if stored is None:
             return
-        for name, field in (("community", "community_encrypted"), ("auth_key", "auth_key_encrypted"),
-                            ("priv_key", "priv_key_encrypted")):  # fmt: skip
+        for name, field in (
+            ("community", "community_encrypted"),
+            ("auth_key", "auth_key_encrypted"),
+            ("priv_key", "priv_key_encrypted"),
+        ):
             if getattr(stored, field):
                 self.fields[name].help_text = "Stored. Leave blank to keep it; type a new one to replace it."
                 self.fields[name].widget.attrs["placeholder"] = "••••••••"

@@ -1,4 +1,4 @@
-"""Customers, their sites, the license keys and agents at those sites, and the directives agents run."""
+"""Customers, their sites, the licence keys and agents at those sites, and the directives agents run."""
 
 import uuid
 import zoneinfo
@@ -33,7 +33,7 @@ class Customer(models.Model):
     contact_phone = models.CharField(max_length=50, blank=True)
     report_emails = ArrayField(models.EmailField(), default=list, blank=True)
     notes = models.TextField(blank=True)
-    # Created by a technician through "Get License Key" at the customer's PC: the dealer confirms it.
+    # Created by a technician through "Get Licence Key" at the customer's PC: the dealer confirms it.
     needs_confirmation = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     archived_at = models.DateTimeField(null=True, blank=True)

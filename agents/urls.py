@@ -16,7 +16,6 @@ urlpatterns = [
     path("sites/<uuid:public_id>/", sites.SiteDetailView.as_view(), name="site-detail"),
     path("sites/<uuid:public_id>/edit/", sites.SiteUpdateView.as_view(), name="site-edit"),
     path("sites/<uuid:public_id>/archive/", sites.SiteArchiveView.as_view(), name="site-archive"),
-    path("sites/<uuid:public_id>/scan/", sites.SiteScanNowView.as_view(), name="site-scan"),
     path("sites/<uuid:public_id>/scan-progress/", discovery.SiteScanProgressView.as_view(), name="site-scan-progress"),
     path("sites/<uuid:public_id>/keys/", keys.LicenseKeyCreateView.as_view(), name="key-create"),
     path("keys/<uuid:public_id>/revoke/", keys.LicenseKeyRevokeView.as_view(), name="key-revoke"),

@@ -64,8 +64,13 @@ def drop_database(url: str, name: str) -> None:
 
 
 def _conninfo(conf: dict, dbname: str) -> str:
-    parts = {"host": conf.get("HOST"), "port": conf.get("PORT"), "user": conf.get("USER"),
-             "password": conf.get("PASSWORD"), "dbname": dbname}  # fmt: skip
+    parts = {
+        "host": conf.get("HOST"),
+        "port": conf.get("PORT"),
+        "user": conf.get("USER"),
+        "password": conf.get("PASSWORD"),
+        "dbname": dbname,
+    }
     return " ".join(f"{key}={value}" for key, value in parts.items() if value)
 
 
@@ -166,12 +171,17 @@ def make_dealer(code: str, devices: int, reads: int = READS_PER_DEVICE) -> Any:
     from meters.services.rollups import customer_months_refresh
     from portal.dealers.services import dealer_create
 
-    dealer = dealer_create(code=code, name=f"Bench {code}", admin_email=f"admin@{code}.example",
-                           admin_password=PASSWORD)  # fmt: skip
+    dealer = dealer_create(
+        code=code, name=f"Bench {code}", admin_email=f"admin@{code}.example", admin_password=PASSWORD
+    )
     started = time.perf_counter()
-    params = {"customers": max(1, devices // DEVICES_PER_CUSTOMER), "devices": devices,
-              "per_customer": DEVICES_PER_CUSTOMER, "reads": reads,
-              "spacing": f"{365 * 24 * 60 // reads} minutes"}  # fmt: skip
+    params = {
+        "customers": max(1, devices // DEVICES_PER_CUSTOMER),
+        "devices": devices,
+        "per_customer": DEVICES_PER_CUSTOMER,
+        "reads": reads,
+        "spacing": f"{365 * 24 * 60 // reads} minutes",
+    }
     with schema_context(dealer.schema_name), connection.cursor() as cursor:
         _month_partitions_for_history()
         cursor.execute("SET work_mem = '256MB'")  # the rollup's GROUP BY in memory, as a bulk load would
@@ -214,8 +224,15 @@ def _fleet_sql(cursor) -> list[str]:
     return statements
 
 
-EMPTY_BY_TYPE = {"boolean": "false", "ARRAY": "'{}'", "integer": "0", "smallint": "0", "bigint": "0",
-                 "jsonb": "'{}'", "double precision": "0"}  # fmt: skip
+EMPTY_BY_TYPE = {
+    "boolean": "false",
+    "ARRAY": "'{}'",
+    "integer": "0",
+    "smallint": "0",
+    "bigint": "0",
+    "jsonb": "'{}'",
+    "double precision": "0",
+}
 
 
 def _required_columns(cursor, table: str) -> list[tuple[str, str]]:
@@ -269,8 +286,12 @@ def measure(client, url: str, runs: int, cold_every: int = 0) -> list[tuple[bool
 def summarise(times: list[float]) -> dict[str, Any]:
     """p50 and p95 as percentiles (statistics.quantiles, interpolated between the nearest samples)."""
     cuts = statistics.quantiles(times, n=20)
-    return {"p50_ms": round(cuts[9], 1), "p95_ms": round(cuts[18], 1), "max_ms": round(max(times), 1),
-            "runs": len(times)}  # fmt: skip
+    return {
+        "p50_ms": round(cuts[9], 1),
+        "p95_ms": round(cuts[18], 1),
+        "max_ms": round(max(times), 1),
+        "runs": len(times),
+    }
 
 
 def day_mix(samples: list[tuple[bool, float]]) -> dict[str, Any]:
@@ -313,10 +334,14 @@ def run(runs: int) -> dict[str, Any]:
     freeze_like_the_server()
     for name, url in large_urls.items():
         figures = day_mix(measure(large_client, url, runs * COLD_EVERY, cold_every=COLD_EVERY))
-        pages[name] = {"url": _shown(name, url),
-                       "queries_1k_devices": query_count(small_client, small_urls[name]),
-                       "queries_10k_devices": query_count(large_client, url), "10k": figures,
-                       "target_p95_ms": TARGET_P95_MS, "met": figures["mixed"]["p95_ms"] <= TARGET_P95_MS}  # fmt: skip
+        pages[name] = {
+            "url": _shown(name, url),
+            "queries_1k_devices": query_count(small_client, small_urls[name]),
+            "queries_10k_devices": query_count(large_client, url),
+            "10k": figures,
+            "target_p95_ms": TARGET_P95_MS,
+            "met": figures["mixed"]["p95_ms"] <= TARGET_P95_MS,
+        }
     cold = pages["overview"]["10k"]["cold_only"]["p95_ms"]
     pages["overview"]["cold_target_p95_ms"] = TARGET_COLD_OVERVIEW_MS
     pages["overview"]["cold_met"] = cold <= TARGET_COLD_OVERVIEW_MS
@@ -378,9 +403,11 @@ def main() -> int:
     print(json.dumps({k: v for k, v in result.items() if k != "pages"}, indent=2))
     for page, numbers in result["pages"].items():
         mix = numbers["10k"]
-        print(f"{page:<24} p95 mixed {mix['mixed']['p95_ms']:>7}  cold {mix['cold_only']['p95_ms']:>7}  warm "
-              f"{mix['warm_only']['p95_ms']:>7} ms  queries {numbers['queries_1k_devices']} / "
-              f"{numbers['queries_10k_devices']}")  # fmt: skip
+        print(
+            f"{page:<24} p95 mixed {mix['mixed']['p95_ms']:>7}  cold {mix['cold_only']['p95_ms']:>7}  warm "
+            f"{mix['warm_only']['p95_ms']:>7} ms  queries {numbers['queries_1k_devices']} / "
+            f"{numbers['queries_10k_devices']}"
+        )
     return 0 if result["query_counts_constant"] else 1
 
 

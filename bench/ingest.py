@@ -61,8 +61,12 @@ def setup_django() -> None:
 
     with psycopg.connect(f"{admin_url()}/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    os.environ.update(DATABASE_URL=f"{admin_url()}/{DB_NAME}", DJANGO_SETTINGS_MODULE="portal.settings.local",
-                      DJANGO_DEBUG="false", MB_CELERY_QUEUE=f"bench-{os.getpid()}")  # fmt: skip
+    os.environ.update(
+        DATABASE_URL=f"{admin_url()}/{DB_NAME}",
+        DJANGO_SETTINGS_MODULE="portal.settings.local",
+        DJANGO_DEBUG="false",
+        MB_CELERY_QUEUE=f"bench-{os.getpid()}",
+    )
     import django
 
     django.setup()
@@ -112,15 +116,21 @@ def advanced(varbinds: list[list], pages: int) -> list[list]:
 
 def toner_used(varbinds: list[list], percent_points: int) -> list[list]:
     """Supply levels a little lower (levels the device states; -2/-3 'unknown/some left' stay)."""
-    return [[o, t, max(0, v - percent_points)] if o.startswith(SUPPLY_LEVEL_PREFIX) and isinstance(v, int) and
-            v > 0 else [o, t, v] for o, t, v in varbinds]  # fmt: skip
+    return [
+        [o, t, max(0, v - percent_points)]
+        if o.startswith(SUPPLY_LEVEL_PREFIX) and isinstance(v, int) and v > 0
+        else [o, t, v]
+        for o, t, v in varbinds
+    ]
 
 
 def status_changed(varbinds: list[list], warning: bool) -> list[list]:
     """A warning raised (device status warning, lowToner bit) or cleared again."""
     status, error = (3, "4000") if warning else (2, "0000")
-    changed = [[o, t, status] if o == DEVICE_STATUS else [o, "hex", error] if o == ERROR_STATE else [o, t, v]
-               for o, t, v in varbinds]  # fmt: skip
+    changed = [
+        [o, t, status] if o == DEVICE_STATUS else [o, "hex", error] if o == ERROR_STATE else [o, t, v]
+        for o, t, v in varbinds
+    ]
     return changed
 
 
@@ -177,8 +187,10 @@ def discover_fleet(dealer, site) -> dict[str, list]:
 
         agent = Agent.objects.get(site=site)
         identity = {n: read_with_plan(load_recording(n), list(DISCOVERY_OIDS), []) for n in RECORDINGS}
-        entries = [{"ip": f"10.{i // 250}.{i % 250}.1", "is_printer": True, "varbinds": device_varbinds(i, identity)}
-                   for i in range(DEVICES)]  # fmt: skip
+        entries = [
+            {"ip": f"10.{i // 250}.{i % 250}.1", "is_printer": True, "varbinds": device_varbinds(i, identity)}
+            for i in range(DEVICES)
+        ]
         result_interpret(result=store_result(agent, "discover", {"devices": entries}))
         plans = {}
         for device in Device.objects.filter(site=site):
@@ -200,6 +212,7 @@ def upload_and_interpret(dealer, site, token, plans, round_no: int, deltas, mix:
     from agents.models import DirectiveResult
     from agents.services.directives import directive_request, directives_lease
     from meters.services.ingest import result_interpret
+    from portal.lib.collector import collector_paused
 
     with tenant_context(dealer):
         from agents.models import Agent
@@ -208,21 +221,30 @@ def upload_and_interpret(dealer, site, token, plans, round_no: int, deltas, mix:
         directives_lease(agent=Agent.objects.get(site=site))
     # Rounds are seconds apart: 10 pages a round at most is what any printer can print in the minute the jump check
     # allows at least; more would be held as implausible jumps (at the devices' rated speeds), not ingested.
-    devices = [{"device_id": device_id, "ok": True, "varbinds": steady_read(varbinds, index, round_no, mix)}
-               for device_id, (index, varbinds) in plans.items()]  # fmt: skip
+    devices = [
+        {"device_id": device_id, "ok": True, "varbinds": steady_read(varbinds, index, round_no, mix)}
+        for device_id, (index, varbinds) in plans.items()
+    ]
     full = {"kind": "read", "devices": devices}
     sent = deltas.encode("read", full)
     body = gzip.compress(json.dumps(sent, separators=(",", ":")).encode())
     alone = statistics.mean(len(gzip.compress(json.dumps(e, separators=(",", ":")).encode())) for e in sent["devices"])
     started = time.perf_counter()
     response = Client(HTTP_HOST="127.0.0.1").post(
-        f"/agent/v1/directives/{directive.public_id}/result", body, content_type="application/json",
-        HTTP_CONTENT_ENCODING="gzip", HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
-    )  # fmt: skip
+        f"/agent/v1/directives/{directive.public_id}/result",
+        body,
+        content_type="application/json",
+        HTTP_CONTENT_ENCODING="gzip",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    )
     assert response.status_code == 200, response.content
-    with tenant_context(dealer):
-        result_interpret(result=DirectiveResult.objects.select_related("directive__site").get(
-            public_id=response.json()["result_id"]))  # fmt: skip
+    # Loaded and interpreted with the collector paused, as the worker's result_run does (portal.lib.collector):
+    # the payload's objects would otherwise set off full collections over this process's agent-side data too.
+    with tenant_context(dealer), collector_paused():
+        result_interpret(
+            result=DirectiveResult.objects.select_related("directive__site").get(public_id=response.json()["result_id"])
+        )
     elapsed = time.perf_counter() - started
     deltas.remember("read", full, response.json()["result_id"])
     return elapsed, len(body), alone
@@ -304,18 +326,28 @@ def report(first: Round, mix: list[Round], counters: list[Round], rows: int, cop
     mix_reads = DEVICES * len(mix)
     mix_rate, indexed_rate = rate(mix), mix_reads / indexed_s  # COPY of the mix's meter-read rows, as reads/s
     result = {
-        "devices": DEVICES, "distinct_devices": True,
-        "steady_mix": {"pages_a_round": "1 to 10, each device at its own pace",
-                       "toner_changes_on": f"1 in {TONER_SHARE} devices a round (2 points lower; never back up)",
-                       "status_changes_on": f"1 in {STATUS_EVERY} devices a round", "rounds": len(mix)},
-        "seconds_per_round": {"first_read": round(first[0], 3), "steady_mix": [round(r[0], 3) for r in mix],
-                              "counters_only": [round(r[0], 3) for r in counters]},
-        "first_read_device_reads_per_second": round(rate([first]), 1), "target_first_read": 1000,
-        "steady_mix_device_reads_per_second": round(mix_rate, 1), "target_steady_mix": 2500,
+        "devices": DEVICES,
+        "distinct_devices": True,
+        "steady_mix": {
+            "pages_a_round": "1 to 10, each device at its own pace",
+            "toner_changes_on": f"1 in {TONER_SHARE} devices a round (2 points lower; never back up)",
+            "status_changes_on": f"1 in {STATUS_EVERY} devices a round",
+            "rounds": len(mix),
+        },
+        "seconds_per_round": {
+            "first_read": round(first[0], 3),
+            "steady_mix": [round(r[0], 3) for r in mix],
+            "counters_only": [round(r[0], 3) for r in counters],
+        },
+        "first_read_device_reads_per_second": round(rate([first]), 1),
+        "target_first_read": 1000,
+        "steady_mix_device_reads_per_second": round(mix_rate, 1),
+        "target_steady_mix": 2500,
         "best_case_counters_only_device_reads_per_second": round(rate(counters), 1),
         "rows_written_in_all": rows,
         "copy_into_indexed_meter_read_table_device_reads_per_second": round(indexed_rate, 1),
-        "ratio_steady_mix_to_indexed_copy": round(mix_rate / indexed_rate, 4), "target_ratio": 0.25,
+        "ratio_steady_mix_to_indexed_copy": round(mix_rate / indexed_rate, 4),
+        "target_ratio": 0.25,
         "copy_without_indexes_device_reads_per_second": round(mix_reads / copy_s, 1),
         "first_read_bytes_per_device_alone": round(first[2], 1),
         "first_read_bytes_per_device_in_fleet_upload": round(first[1] / DEVICES, 1),
@@ -327,7 +359,7 @@ def report(first: Round, mix: list[Round], counters: list[Round], rows: int, cop
         "machine": f"{os.cpu_count()} cores",
         "load_average_1min_at_end": round(os.getloadavg()[0], 2),  # other work on the machine slows every figure
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }  # fmt: skip
+    }
     result["met"] = verdicts(result)
     out = ROOT / "bench" / "results" / "ingest.json"
     out.write_text(json.dumps(result, indent=2) + "\n")

@@ -10,8 +10,16 @@ BENCH = Path(__file__).resolve().parent
 # discovery counts packets on the loopback interface, which needs root.
 # agent_install.py merges its figures into discovery.json, so it runs after discovery.py.
 # scale.py (100,000 devices, 30M reads) takes about 20 minutes and ~15 GB of disk while it runs.
-BENCHMARKS = ["ingest.py", "report.py", "dashboard.py", "scale.py", "discovery.py", "agent_install.py", "billing.py",
-              "scan_now.py"]  # fmt: skip
+BENCHMARKS = [
+    "ingest.py",
+    "report.py",
+    "dashboard.py",
+    "scale.py",
+    "discovery.py",
+    "agent_install.py",
+    "billing.py",
+    "scan_now.py",
+]
 
 
 def main() -> int:

@@ -39,8 +39,13 @@ RESULT = ROOT / "bench" / "results" / "scan_now.json"
 BIN = Path(sys.executable).parent
 DB_NAME = f"bench_scan_now_{os.getpid()}"
 # Printers whose recordings count pages, so "its meters in the API" is a total on each.
-RECORDINGS = ["konica_c250i", "brother_hl5370dw", "jetdirect_m130nw", "printmaster_kyocera_p2040dw",
-              "printmaster_epson_cw-c6500au"]  # fmt: skip
+RECORDINGS = [
+    "konica_c250i",
+    "brother_hl5370dw",
+    "jetdirect_m130nw",
+    "printmaster_kyocera_p2040dw",
+    "printmaster_epson_cw-c6500au",
+]
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 PLAIN_RUNS = int(os.environ.get("BENCH_PLAIN_RUNS", "3"))
 PRODUCTION_POLL = 300
@@ -62,9 +67,13 @@ def setup_django() -> dict[str, str]:
 
     with psycopg.connect(f"{admin_url()}/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    env = {"DATABASE_URL": f"{admin_url()}/{DB_NAME}", "DJANGO_SETTINGS_MODULE": "portal.settings.local",
-           "DJANGO_DEBUG": "false", "MB_CELERY_QUEUE": f"bench-{os.getpid()}",
-           "MB_VAR_DIR": tempfile.mkdtemp()}  # fmt: skip
+    env = {
+        "DATABASE_URL": f"{admin_url()}/{DB_NAME}",
+        "DJANGO_SETTINGS_MODULE": "portal.settings.local",
+        "DJANGO_DEBUG": "false",
+        "MB_CELERY_QUEUE": f"bench-{os.getpid()}",
+        "MB_VAR_DIR": tempfile.mkdtemp(),
+    }
     os.environ.update(env)
     import django
 
@@ -107,8 +116,9 @@ class Stack:
         from tests.support.live import wait_for_port
 
         env = {**self.env, "PORTAL_CENTRAL_URL": self.url, "WEB_BIND": f"127.0.0.1:{self.port}", **settings}
-        web = self.start("web", [str(BIN / "gunicorn"), "--config", "deploy/portal/gunicorn.conf.py", "portal.wsgi"],
-                         env)  # fmt: skip
+        web = self.start(
+            "web", [str(BIN / "gunicorn"), "--config", "deploy/portal/gunicorn.conf.py", "portal.wsgi"], env
+        )
         wait_for_port(self.port, web, self.logs / "web.log")
 
     def worker(self) -> None:
@@ -240,10 +250,12 @@ def stages(dealer, directive_id: str) -> dict[str, Any]:
     def since(moment) -> float | None:
         return round((moment - created).total_seconds(), 2) if moment else None
 
-    return {"leased_after_s": since(directive.leased_at),
-            "result_received_after_s": since(result and result.received_at),
-            "interpreted_after_s": since(result and result.interpreted_at),
-            "reads_queued_after": reads_queued}  # fmt: skip
+    return {
+        "leased_after_s": since(directive.leased_at),
+        "result_received_after_s": since(result and result.received_at),
+        "interpreted_after_s": since(result and result.interpreted_at),
+        "reads_queued_after": reads_queued,
+    }
 
 
 def scenario(
@@ -265,18 +277,26 @@ def scenario(
 def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     seconds = [run["seconds"] for run in runs if run["complete"]]
     median = round(statistics.median(seconds), 2) if seconds else None
-    return {"runs": runs, "median_s": median, "max_s": max(seconds) if seconds else None,
-            "all_complete": all(run["complete"] for run in runs)}  # fmt: skip
+    return {
+        "runs": runs,
+        "median_s": median,
+        "max_s": max(seconds) if seconds else None,
+        "all_complete": all(run["complete"] for run in runs),
+    }
 
 
 def computed_plain(work_s: float, poll: int) -> dict[str, Any]:
     """Plain polling at `poll` seconds: the scan waits for the next poll, at a uniformly random point of an
     interval the agent jitters by +-10 %; then the same work as with a long poll."""
-    return {"computed, not measured": True, "poll_interval_s": poll, "mean_s": round(work_s + poll / 2, 1),
-            "worst_s": round(work_s + poll * 1.1, 1),
-            "before_issue_14_mean_s": round(work_s + poll / 2 + poll, 1),
-            "note": "work_s is the long-poll median; before issue 14 a discovery queued a read the agent took at "
-                    "its following poll: two polls to meters"}  # fmt: skip
+    return {
+        "computed, not measured": True,
+        "poll_interval_s": poll,
+        "mean_s": round(work_s + poll / 2, 1),
+        "worst_s": round(work_s + poll * 1.1, 1),
+        "before_issue_14_mean_s": round(work_s + poll / 2 + poll, 1),
+        "note": "work_s is the long-poll median; before issue 14 a discovery queued a read the agent took at "
+        "its following poll: two polls to meters",
+    }
 
 
 def main() -> int:
@@ -295,10 +315,20 @@ def main() -> int:
             stack.web(AGENT_POLL_INTERVAL_SECONDS=str(PRODUCTION_POLL))
             config = enroll(stack, key, workdir)
             stack.stop("web")
-            long_poll = scenario(stack, api, dealer, site, config, RUNS, 5.0,
-                                 AGENT_POLL_INTERVAL_SECONDS=str(PRODUCTION_POLL))  # fmt: skip
-            plain = scenario(stack, api, dealer, site, config, PLAIN_RUNS, SHORT_POLL,
-                             AGENT_POLL_INTERVAL_SECONDS=str(SHORT_POLL), AGENT_LONG_POLL_MAX_WAIT="0")  # fmt: skip
+            long_poll = scenario(
+                stack, api, dealer, site, config, RUNS, 5.0, AGENT_POLL_INTERVAL_SECONDS=str(PRODUCTION_POLL)
+            )
+            plain = scenario(
+                stack,
+                api,
+                dealer,
+                site,
+                config,
+                PLAIN_RUNS,
+                SHORT_POLL,
+                AGENT_POLL_INTERVAL_SECONDS=str(SHORT_POLL),
+                AGENT_LONG_POLL_MAX_WAIT="0",
+            )
         finally:
             stack.stop_all()
             fleet.stop()

@@ -26,6 +26,7 @@ WEB_PORT = int(os.environ.get("PORTAL_PORT", "8000"))
 FLEET_PORT = int(os.environ.get("MB_DEMO_SNMP_PORT", "1161"))
 FLEET_SIZE = int(os.environ.get("MB_DEMO_FLEET_SIZE", "24"))
 FLEET_BASE = os.environ.get("MB_DEMO_FLEET_BASE", "127.0.1.0")
+PORTAL_CLI = "deploy.demo.portal_cli"
 
 
 def demo_env() -> dict[str, str]:
@@ -41,9 +42,16 @@ def demo_env() -> dict[str, str]:
 
 
 def manage(*args: str, capture: bool = False) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=demo_env(), check=True, capture_output=capture, text=True
-    )
+    return _run([sys.executable, "manage.py", *args], capture)
+
+
+def demo_step(*args: str, capture: bool = False) -> str:
+    """The demo's own steps inside the portal (deploy/demo/portal_cli.py): demo-only, so not manage.py commands."""
+    return _run([sys.executable, "-m", PORTAL_CLI, *args], capture)
+
+
+def _run(command: list[str], capture: bool) -> str:
+    result = subprocess.run(command, cwd=ROOT, env=demo_env(), check=True, capture_output=capture, text=True)
     return result.stdout if capture else ""
 
 
@@ -107,8 +115,19 @@ def prepare_database() -> None:
     manage("sync_schedules")
     manage("collectstatic", "--noinput", "-v", "0")
     try:
-        manage("create_dealer", DEALER, "--name", "Demo Copiers", "--admin-email", ADMIN_EMAIL,
-               "--password", admin_password(), "--enrollment-password", "demo-enrol", capture=True)  # fmt: skip
+        manage(
+            "create_dealer",
+            DEALER,
+            "--name",
+            "Demo Copiers",
+            "--admin-email",
+            ADMIN_EMAIL,
+            "--password",
+            admin_password(),
+            "--enrollment-password",
+            "demo-enrol",
+            capture=True,
+        )
         print("Created the demo dealer.")
     except subprocess.CalledProcessError as exc:
         if "already exists" not in (exc.stderr or ""):
@@ -118,8 +137,19 @@ def prepare_database() -> None:
 def start_portal() -> None:
     print("Starting the portal…")
     # The production config (threaded workers: agents long-poll, so "Scan now" answers in seconds), smaller.
-    start("web", [str(BIN / "gunicorn"), "--config", "deploy/portal/gunicorn.conf.py", "portal.wsgi",
-                  "-b", f"127.0.0.1:{WEB_PORT}", "-w", "2"])  # fmt: skip
+    start(
+        "web",
+        [
+            str(BIN / "gunicorn"),
+            "--config",
+            "deploy/portal/gunicorn.conf.py",
+            "portal.wsgi",
+            "-b",
+            f"127.0.0.1:{WEB_PORT}",
+            "-w",
+            "2",
+        ],
+    )
     # One worker for every queue (portal/queues.py); production runs one unit per queue (meterbridge-worker@).
     everything = queues_arg(os.environ.get("MB_CELERY_QUEUE", "meterbridge"))
     start(
@@ -127,8 +157,11 @@ def start_portal() -> None:
         [str(BIN / "celery"), "-A", "portal", "worker", "-Q", everything, "--loglevel", "INFO", "--concurrency", "2"],
     )
     start("beat", [str(BIN / "celery"), "-A", "portal", "beat", "--loglevel", "INFO"])
-    subprocess.run([str(ROOT / "deploy/bin/wait-for"), "--timeout", "60", f"127.0.0.1:{WEB_PORT}"], check=True,
-                   stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [str(ROOT / "deploy/bin/wait-for"), "--timeout", "60", f"127.0.0.1:{WEB_PORT}"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def start_fleet() -> None:
@@ -136,15 +169,33 @@ def start_fleet() -> None:
     fleet_dir = STATE / "fleet"
     fleet = [sys.executable, str(ROOT / "deploy/demo/fleet.py")]
     if not (fleet_dir / "fleet.json").exists():
-        subprocess.run([*fleet, "generate", "--out", str(fleet_dir), "--count", str(FLEET_SIZE),
-                        "--base-address", FLEET_BASE], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            [*fleet, "generate", "--out", str(fleet_dir), "--count", str(FLEET_SIZE), "--base-address", FLEET_BASE],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     pid_file = STATE / "fleet.pid"
     if pid_file.exists() and _alive(int(pid_file.read_text() or 0)):
         print("  fleet: already running")
         return
-    subprocess.run([*fleet, "serve", "--data", str(fleet_dir), "--port", str(FLEET_PORT), "--count", str(FLEET_SIZE),
-                    "--pid-file", str(pid_file), "--log-file", str(STATE / "fleet.log")], check=True,
-                   stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [
+            *fleet,
+            "serve",
+            "--data",
+            str(fleet_dir),
+            "--port",
+            str(FLEET_PORT),
+            "--count",
+            str(FLEET_SIZE),
+            "--pid-file",
+            str(pid_file),
+            "--log-file",
+            str(STATE / "fleet.log"),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     print(f"  fleet: {FLEET_SIZE} simulated printers from {FLEET_BASE} on UDP port {FLEET_PORT}")
 
 
@@ -155,12 +206,18 @@ def start_agent() -> None:
     agent_env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO")}
     if not config.exists():
         network = f"{FLEET_BASE.rsplit('.', 1)[0]}.0/{32 - (FLEET_SIZE + 2).bit_length()}"
-        key = manage("demo_site", "--targets", network, "--port", str(FLEET_PORT), capture=True).strip()
-        subprocess.run([*agent, "enroll", "--portal", f"http://127.0.0.1:{WEB_PORT}", "--key", "-"], input=key,
-                       text=True, check=True, env=agent_env, stdout=subprocess.DEVNULL)  # fmt: skip
+        key = demo_step("site", "--targets", network, "--port", str(FLEET_PORT), capture=True).strip()
+        subprocess.run(
+            [*agent, "enroll", "--portal", f"http://127.0.0.1:{WEB_PORT}", "--key", "-"],
+            input=key,
+            text=True,
+            check=True,
+            env=agent_env,
+            stdout=subprocess.DEVNULL,
+        )
     start("agent", [*agent, "run"], env=agent_env)
     # Real dealers read a few times a day; the demo reads every two minutes so its charts move while watched.
-    start("reads", [sys.executable, "manage.py", "demo_reads", "--every", "120"])
+    start("reads", [sys.executable, "-m", PORTAL_CLI, "reads", "--every", "120"])
 
 
 def print_sign_in() -> None:

@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncDay
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
 from agents.models import Agent
@@ -201,9 +201,15 @@ def devices_toner_low(*, toner_percent: float, limit: int = 10) -> QuerySet[Devi
     return _first_devices(low.exclude(lifecycle=Lifecycle.RETIRED), "lowest_supply_percent", limit=limit)
 
 
-def devices_in_alert(*, limit: int = 10) -> QuerySet[Device]:
+def devices_in_alert(*, limit: int = 10) -> list[Device]:
+    """The overview's devices in alert, each with `open_alerts` (what is wrong, said once: see device_alerts)."""
     alerting = Device.objects.filter(pk__in=_open_alert_devices(), is_monitored=True)
-    return _first_devices(alerting.exclude(lifecycle=Lifecycle.RETIRED), "-last_read_at", limit=limit)
+    devices = _first_devices(alerting.exclude(lifecycle=Lifecycle.RETIRED), "-last_read_at", limit=limit)
+    open_alerts = Prefetch("alerts", Alert.objects.filter(cleared_at__isnull=True), to_attr="open_alerts")
+    devices = list(devices.prefetch_related(open_alerts))
+    for device in devices:
+        device.open_alerts = _said_once(device.open_alerts)
+    return devices
 
 
 DEVICE_SORTS = {
@@ -271,18 +277,33 @@ def device_detail(*, queryset: QuerySet[Device]) -> QuerySet[Device]:
     return queryset.select_related("site__customer", "credential")
 
 
+CHART_READS = 300  # up to this many reads in the chart's window: one point per read
+HOURLY_SPAN = timedelta(days=10)  # more reads than that over less than this: one point an hour, else one a day
+
+
 def device_read_history(*, device: Device, days: int = 365) -> list[dict]:
-    """One point a day (the day's highest counters), oldest first, for the meter chart."""
+    """The meter chart's points, oldest first: one per read while there are few (so a device read a few times
+    today has a line), else the highest counters of each hour or day. Flagged reads are left out."""
     since = timezone.now() - timedelta(days=days)
     reads = device.reads.filter(read_at__gte=since, is_flagged=False)
-    daily = reads.annotate(day=TruncDay("read_at")).values("day")
-    return list(daily.annotate(total=Max("total"), mono=Max("mono"), color=Max("color")).order_by("day"))
+    newest = list(reads.order_by("-read_at").values("read_at", "total", "mono", "color")[: CHART_READS + 1])
+    if len(newest) <= CHART_READS:
+        return [{"day": row.pop("read_at"), **row} for row in reversed(newest)]
+    first = reads.order_by("read_at").values_list("read_at", flat=True).first()
+    bucket = TruncHour if newest[0]["read_at"] - first < HOURLY_SPAN else TruncDay
+    grouped = reads.annotate(day=bucket("read_at")).values("day")
+    return list(grouped.annotate(total=Max("total"), mono=Max("mono"), color=Max("color")).order_by("day"))
+
+
+SUPPLY_HISTORY_READS = 2000
 
 
 def device_supply_history(*, device: Device, days: int = 90) -> list[tuple[datetime, dict]]:
+    """The newest reads' supply levels, oldest first: the forecast needs the latest levels above all (a device
+    read every few minutes has more than SUPPLY_HISTORY_READS reads in the window)."""
     since = timezone.now() - timedelta(days=days)
-    reads = device.reads.filter(read_at__gte=since).exclude(supply_levels={}).order_by("read_at")
-    return list(reads.values_list("read_at", "supply_levels")[:2000])
+    reads = device.reads.filter(read_at__gte=since).exclude(supply_levels={}).order_by("-read_at")
+    return list(reversed(reads.values_list("read_at", "supply_levels")[:SUPPLY_HISTORY_READS]))
 
 
 def device_latest_read(*, device: Device) -> MeterRead | None:
@@ -292,7 +313,10 @@ def device_latest_read(*, device: Device) -> MeterRead | None:
 def device_alerts(*, device: Device, limit: int = 30) -> list[Alert]:
     """The device's alerts, open first. A toner low by its measured level says it once: the alert table's and
     the error bits' generic "toner low" beside it are left out while it is open."""
-    alerts = list(device.alerts.order_by("cleared_at", "-first_seen_at")[:limit])
+    return _said_once(list(device.alerts.order_by("cleared_at", "-first_seen_at")[:limit]))
+
+
+def _said_once(alerts: list[Alert]) -> list[Alert]:
     measured = any(a.code.startswith(SUPPLY_LOW_PREFIX) and a.cleared_at is None for a in alerts)
     return [a for a in alerts if not (measured and a.cleared_at is None and _generic_toner(a))]
 
@@ -321,8 +345,12 @@ def device_last_raw(*, device: Device) -> dict | None:
     if not mine:  # read in the discovery that found it (docs/agent-protocol.md, "Reads in the discovery")
         reads = (e.get("read") for e in entries or [] if isinstance(e, dict))
         mine = [r for r in reads if isinstance(r, dict) and r.get("device_id") == str(device.public_id)]
-    return {"read_at": read.read_at, "result_id": read.result.public_id, "received_at": read.result.received_at,
-            "entry": _whole_entry(mine[0]) if mine else None}  # fmt: skip
+    return {
+        "read_at": read.read_at,
+        "result_id": read.result.public_id,
+        "received_at": read.result.received_at,
+        "entry": _whole_entry(mine[0]) if mine else None,
+    }
 
 
 def _whole_entry(entry: dict) -> dict:

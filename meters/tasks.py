@@ -17,13 +17,15 @@ from meters.services.lifecycle import devices_update_lifecycle
 from meters.services.partitions import partitions_ensure
 from meters.services.result_runs import result_chunk_run, result_run
 from meters.services.schedules import sites_dispatch_due
+from portal.lib.retry import backoff_seconds
 from portal.lib.tenants import for_each_tenant
 
 log = logging.getLogger(__name__)
 INTERPRET_RESULT = "meters.tasks.interpret_result"
 # Failures of the parts around the result, not of the result: the try is given back and retried with back-off.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, KombuError, RedisError, ConnectionError, TimeoutError)
-RETRY_BACKOFF_MAX = 300
+# 2 s after the first failure, doubling to at most 5 minutes: the sweep catches what eight tries miss.
+RETRY_BACKOFF = {"base": 2, "cap": 300}
 
 
 @shared_task(name=INTERPRET_RESULT, bind=True, max_retries=8)
@@ -47,9 +49,9 @@ def interpret_result(self, result_id: str, chunk: str = "") -> dict:
     except TRANSIENT_ERRORS as exc:
         if not chunk:  # a chunk counts no try of its own: its result's tries count the deliveries that split it
             _give_back(result_id, exc)
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries, **RETRY_BACKOFF)) from exc
     except IntegrityError as exc:
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries, **RETRY_BACKOFF)) from exc
     except Exception as exc:
         log.exception("interpreting result %s failed", result_id)
         result_failed(result_id, f"{type(exc).__name__}: {exc}")
@@ -66,10 +68,6 @@ def _give_back(result_id: str, exc: Exception) -> None:
         result_attempt_interrupted(result_id, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
     except (OperationalError, InterfaceError):
         log.warning("result %s: could not record the interrupted try (database away)", result_id)
-
-
-def _backoff(retries: int) -> int:
-    return min(RETRY_BACKOFF_MAX, 2 ** (retries + 1))
 
 
 @shared_task

@@ -3,10 +3,12 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from meters.views.overview import OverviewView
 from portal import health, views
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    path("", OverviewView.as_view(), name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include("portal.accounts.urls")),
     path("", include("agents.urls")),
     path("", include("reports.urls")),

@@ -11,6 +11,7 @@ admin.site.site_title = "Meterbridge operators"
 
 urlpatterns = [
     path("", views.CentralHomeView.as_view(), name="central-home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("agent/v1/", include("agents.agent_api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="portal.urls_public"), name="schema"),

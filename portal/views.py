@@ -1,29 +1,24 @@
+from functools import cache
+from pathlib import Path
+
+from django.http import HttpResponse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
-
-from agents.models import Customer, Site
-from meters import selectors
-from portal.lib.views import DealerPageMixin
-
-
-class HomeView(DealerPageMixin, TemplateView):
-    """The fleet overview a dealer opens every morning: tiles, monthly volume, top customers, what needs a look."""
-
-    template_name = "portal/home.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        toner = self.request.tenant.toner_alert_percent
-        volume = selectors.fleet_volume()
-        context.update(
-            summary=selectors.fleet_summary(toner_percent=toner), toner_percent=toner,
-            months=volume.months, top_customers=volume.top_customers,
-            silent_agents=selectors.agents_silent(), toner_low=selectors.devices_toner_low(toner_percent=toner),
-            in_alert=selectors.devices_in_alert(),
-            to_confirm=Site.objects.active().filter(needs_confirmation=True).select_related("customer")[:20],
-        )  # fmt: skip
-        context["has_customers"] = bool(context["top_customers"]) or Customer.objects.active().exists()
-        return context
 
 
 class CentralHomeView(TemplateView):
     template_name = "portal/central_home.html"
+
+
+@cache
+def _favicon_bytes() -> bytes:
+    return (Path(__file__).parent / "static" / "portal" / "favicon.ico").read_bytes()
+
+
+@require_safe
+@cache_control(public=True, max_age=86400)
+def favicon(request):
+    """/favicon.ico, which browsers and bookmark bars ask for whatever the page's <link rel="icon"> says.
+    The pages themselves name the SVG; this is the same mark as 16, 32 and 48 pixel PNGs in one .ico."""
+    return HttpResponse(_favicon_bytes(), content_type="image/x-icon")

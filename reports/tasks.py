@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from portal.lib.retry import backoff_seconds
 from portal.lib.tenants import for_each_tenant
 from reports.models import ReportRun
 from reports.services.agent_silence import silent_agents_notify
@@ -9,6 +10,9 @@ from reports.services.emails import email_send, emails_requeue_stuck
 from reports.services.notifications import alerts_notify, discovery_emails_catch_up, discovery_notify
 from reports.services.runs import report_run_email_settled, report_run_execute, report_runs_requeue_stuck
 from reports.services.schedules import schedules_dispatch_due
+
+# A minute after the first failure, doubling: the four retries span at most 15 minutes of mail server outage.
+EMAIL_BACKOFF = {"base": 60, "cap": 900}
 
 
 @shared_task(name="reports.tasks.run_report")
@@ -23,7 +27,7 @@ def send_email(self, email_id: str) -> str:
         status = email_send(email_id=email_id)
     except Exception as exc:  # the row says failed; try again later, with back-off
         report_run_email_settled(email_id=email_id)  # a report's run shows the failure meanwhile
-        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+        raise self.retry(exc=exc, countdown=backoff_seconds(self.request.retries, **EMAIL_BACKOFF)) from exc
     report_run_email_settled(email_id=email_id)
     return status
 

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views import View
 
 from agents.models import Customer
@@ -9,8 +10,9 @@ from reports.choices import RunStatus
 from reports.excel.builder import CONTENT_TYPE
 from reports.forms import ReportScheduleForm
 from reports.models import ReportRun, ReportSchedule
+from reports.selectors import report_device_count
 from reports.services.runs import report_run_queue_failed, report_run_request, report_run_retry
-from reports.services.schedules import schedule_save
+from reports.services.schedules import schedule_describe, schedule_save
 
 
 class EmailReportNowView(EditorRequiredMixin, View):
@@ -18,6 +20,8 @@ class EmailReportNowView(EditorRequiredMixin, View):
         customer = get_object_or_404(Customer.objects.active(), public_id=public_id)
         if not customer.report_emails:
             messages.error(request, f"{customer.name} has no report recipients yet: add them first.")
+        elif not report_device_count(customer=customer):
+            messages.warning(request, no_devices_message(customer.name))
         else:
             copy_dealer = bool(request.POST.get("copy_dealer"))
             run = report_run_request(customer=customer, requested_by=request.user.email, copy_dealer=copy_dealer)
@@ -26,6 +30,14 @@ class EmailReportNowView(EditorRequiredMixin, View):
             else:
                 messages.success(request, f"The meter report for {customer.name} is being built and emailed.")
         return redirect("customer-detail", public_id=customer.public_id)
+
+
+def no_devices_message(name: str) -> str:
+    return (
+        f"{name} has no monitored devices yet, so its report would be empty: nothing was emailed. "
+        "Install the agent at its site first; scheduled reports wait for devices the same way and email you a "
+        "notice instead."
+    )
 
 
 def queue_down_message(name: str) -> str:
@@ -51,19 +63,38 @@ class ReportRetryView(EditorRequiredMixin, View):
 
 
 class ScheduleSaveView(EditorRequiredMixin, View):
+    """A schedule's own page: the form for a new one, or an existing one's prefilled (Edit on the customer page)."""
+
+    template_name = "reports/schedule_form.html"
+
+    def get(self, request, public_id, schedule_id=None):
+        customer, instance = self.objects(public_id, schedule_id)
+        return self.page(customer, ReportScheduleForm(instance=instance, customer=customer))
+
     def post(self, request, public_id, schedule_id=None):
+        customer, instance = self.objects(public_id, schedule_id)
+        form = ReportScheduleForm(request.POST, instance=instance, customer=customer)
+        if not form.is_valid():
+            return self.page(customer, form)
+        schedule = form.save(commit=False)
+        schedule.customer = customer
+        schedule_save(schedule=schedule)
+        messages.success(request, f"Report schedule saved: {schedule_describe(schedule)}.")
+        return redirect(reverse("customer-detail", args=[customer.public_id]) + "#reports")
+
+    def objects(self, public_id, schedule_id):
         customer = get_object_or_404(Customer.objects.active(), public_id=public_id)
         instance = get_object_or_404(ReportSchedule, public_id=schedule_id, customer=customer) if schedule_id else None
-        form = ReportScheduleForm(request.POST, instance=instance, customer=customer)
-        if form.is_valid():
-            schedule = form.save(commit=False)
-            schedule.customer = customer
-            schedule_save(schedule=schedule)
-            messages.success(request, "Report schedule saved.")
-        else:
-            problems = "; ".join(f"{field}: {errors[0]}" for field, errors in form.errors.items())
-            messages.error(request, f"The schedule was not saved: {problems}")
-        return redirect("customer-detail", public_id=customer.public_id)
+        return customer, instance
+
+    def page(self, customer, form):
+        context = {
+            "customer": customer,
+            "form": form,
+            "schedule": form.instance if form.instance.pk else None,
+            "device_count": report_device_count(customer=customer),
+        }
+        return render(self.request, self.template_name, context)
 
 
 class ScheduleDeleteView(EditorRequiredMixin, View):

@@ -31,8 +31,10 @@ PRINTER_CLASS = re.compile(r"(?:^|;)\s*(?:CLS|CLASS)\s*:\s*(?:[^;]*,\s*)?PRINTER
 DEVICE_ID_MODEL = re.compile(r"(?:^|;)\s*(?:MDL|MODEL)\s*:\s*([^;]+)", re.IGNORECASE)
 
 IDENTITY_GET = [SYS_DESCR, SYS_OBJECT_ID, SYS_CONTACT, SYS_NAME, SYS_LOCATION, *DEVICE_ID_OIDS]
-IDENTITY_WALK = [HR_DEVICE_TYPE, HR_DEVICE_DESCR, PRT_SERIAL, IF_PHYS_ADDRESS, PRT_MARKER_LIFE_COUNT,
-                 PRT_SUPPLY_DESCR, PRT_SUPPLY_MAX, PRT_SUPPLY_LEVEL]  # fmt: skip
+IDENTITY_WALK = [HR_DEVICE_TYPE, HR_DEVICE_DESCR, PRT_SERIAL, IF_PHYS_ADDRESS]
+# Meters are not identity: a portal discovery reads them with its `read_plan`, so walking them here too cost every
+# printer its supply table twice (the bulk of a sweep's identity bytes). `scan` has no portal: it asks for them.
+METER_WALK = [PRT_MARKER_LIFE_COUNT, PRT_SUPPLY_DESCR, PRT_SUPPLY_MAX, PRT_SUPPLY_LEVEL]
 ABSENT = frozenset({"nosuchobject", "nosuchinstance", "endofmibview", "null"})
 
 
@@ -109,12 +111,20 @@ def device_record(ip: str, port: int, credential_id: str, varbinds: Sequence[Var
     """One `devices[]` entry of a discover result (protocol doc)."""
     vbs = Varbinds(varbinds)
     return {
-        "ip": ip, "port": port, "credential_id": credential_id, "is_printer": is_printer(vbs),
-        "sys_descr": text_of(vbs.scalar(SYS_DESCR)), "sys_object_id": _oid_value(vbs.scalar(SYS_OBJECT_ID)),
-        "sys_name": text_of(vbs.scalar(SYS_NAME)), "sys_location": text_of(vbs.scalar(SYS_LOCATION)),
-        "sys_contact": text_of(vbs.scalar(SYS_CONTACT)), "hr_device_descr": model(vbs),
-        "serial": vbs.first_text(PRT_SERIAL), "mac": mac(vbs), "varbinds": [list(vb) for vb in varbinds],
-    }  # fmt: skip
+        "ip": ip,
+        "port": port,
+        "credential_id": credential_id,
+        "is_printer": is_printer(vbs),
+        "sys_descr": text_of(vbs.scalar(SYS_DESCR)),
+        "sys_object_id": _oid_value(vbs.scalar(SYS_OBJECT_ID)),
+        "sys_name": text_of(vbs.scalar(SYS_NAME)),
+        "sys_location": text_of(vbs.scalar(SYS_LOCATION)),
+        "sys_contact": text_of(vbs.scalar(SYS_CONTACT)),
+        "hr_device_descr": model(vbs),
+        "serial": vbs.first_text(PRT_SERIAL),
+        "mac": mac(vbs),
+        "varbinds": [list(vb) for vb in varbinds],
+    }
 
 
 def _oid_value(vb: Varbind | None) -> str | None:
@@ -125,10 +135,15 @@ def scan_row(record: dict[str, Any]) -> dict[str, Any]:
     """The `scan --json` object for one discovered device."""
     vbs = Varbinds([tuple(vb) for vb in record["varbinds"]])
     return {
-        "ip": record["ip"], "sys_descr": record["sys_descr"], "sys_object_id": record["sys_object_id"],
-        "model": record["hr_device_descr"] or _device_id_model(vbs), "serial": record["serial"], "mac": record["mac"],
-        "total_pages": total_pages(vbs), "supplies": supplies(vbs),
-    }  # fmt: skip
+        "ip": record["ip"],
+        "sys_descr": record["sys_descr"],
+        "sys_object_id": record["sys_object_id"],
+        "model": record["hr_device_descr"] or _device_id_model(vbs),
+        "serial": record["serial"],
+        "mac": record["mac"],
+        "total_pages": total_pages(vbs),
+        "supplies": supplies(vbs),
+    }
 
 
 def _device_id_model(vbs: Varbinds) -> str | None:

@@ -13,8 +13,17 @@ from typing import Any
 
 from agent_client.discovery import ipp, windows_spooler
 
-REQUESTED = ("printer-name", "device-uri", "printer-make-and-model", "printer-state", "printer-state-message",
-             "marker-names", "marker-types", "marker-colors", "marker-levels")  # fmt: skip
+REQUESTED = (
+    "printer-name",
+    "device-uri",
+    "printer-make-and-model",
+    "printer-state",
+    "printer-state-message",
+    "marker-names",
+    "marker-types",
+    "marker-colors",
+    "marker-levels",
+)
 STATES = {3: "idle", 4: "processing", 5: "stopped"}
 CUPS_SOCKET = "/run/cups/cups.sock"
 
@@ -74,10 +83,13 @@ def printer_record(attrs: dict[str, list[Any]]) -> dict[str, Any]:
         for i, name in enumerate(names)
     ]
     return {
-        "name": first("printer-name"), "uri": _without_userinfo(first("device-uri")),
-        "make_model": first("printer-make-and-model"), "state": STATES.get(first("printer-state"), "unknown"),
-        "state_message": first("printer-state-message"), "markers": markers,
-    }  # fmt: skip
+        "name": first("printer-name"),
+        "uri": _without_userinfo(first("device-uri")),
+        "make_model": first("printer-make-and-model"),
+        "state": STATES.get(first("printer-state"), "unknown"),
+        "state_message": first("printer-state-message"),
+        "markers": markers,
+    }
 
 
 def _at(values: list[Any], index: int) -> Any:

@@ -23,8 +23,10 @@ def _from_ip_command() -> list[str]:
         return []
     nets = [
         ipaddress.IPv4Interface(f"{info['local']}/{info['prefixlen']}").network
-        for link in links for info in link.get("addr_info", []) if info.get("family") == "inet"
-    ]  # fmt: skip
+        for link in links
+        for info in link.get("addr_info", [])
+        if info.get("family") == "inet"
+    ]
     return sorted({str(n) for n in nets if _usable(n)})
 
 

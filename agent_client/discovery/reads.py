@@ -36,8 +36,12 @@ async def read_found(
     except (TypeError, ValueError):  # a garbled plan costs its limits, not the discovery
         timeout, retries = 2.0, 1
     wanted = [d for d in devices if d.get("is_printer") or plan_key(d.get("sys_object_id"), by_prefix)]
-    await asyncio.gather(*(_read(d, read_plan, by_prefix, by_id.get(str(d.get("credential_id"))), session,
-                                 (timeout, retries), slots) for d in wanted))  # fmt: skip
+    await asyncio.gather(
+        *(
+            _read(d, read_plan, by_prefix, by_id.get(str(d.get("credential_id"))), session, (timeout, retries), slots)
+            for d in wanted
+        )
+    )
 
 
 def plan_key(sys_object_id: Any, by_prefix: dict[str, Any]) -> str:
@@ -58,9 +62,14 @@ def plan_for(read_plan: dict[str, Any], by_prefix: dict[str, Any], key: str) -> 
 
 
 async def _read(
-    device: dict[str, Any], read_plan: dict[str, Any], by_prefix: dict[str, Any], credential: Credential | None,
-    session: SnmpSession, limits: tuple[float, int], slots: asyncio.Semaphore,
-) -> None:  # fmt: skip
+    device: dict[str, Any],
+    read_plan: dict[str, Any],
+    by_prefix: dict[str, Any],
+    credential: Credential | None,
+    session: SnmpSession,
+    limits: tuple[float, int],
+    slots: asyncio.Semaphore,
+) -> None:
     key = plan_key(device.get("sys_object_id"), by_prefix)
     if credential is None:  # the credential that answered the probe is the one to read with
         return
@@ -68,10 +77,20 @@ async def _read(
         plan = plan_for(read_plan, by_prefix, key)
         target = Target(str(device["ip"]), int(device.get("port", 161)), credential, *limits)
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
-        device["read"] = {"plan": key, "ok": False, "error": {"code": "error", "message": f"bad read plan: {exc}"},
-                          "varbinds": []}  # fmt: skip
+        device["read"] = {
+            "plan": key,
+            "ok": False,
+            "error": {"code": "error", "message": f"bad read plan: {exc}"},
+            "varbinds": [],
+        }
         return
     async with slots:
         read = await PlanReader(session, target).read(plan)
-    device["read"] = {"plan": key, "ok": read.ok, "error": read.error, "varbinds": [list(v) for v in read.varbinds],
-                      "elapsed_ms": read.elapsed_ms, "requests": read.requests}  # fmt: skip
+    device["read"] = {
+        "plan": key,
+        "ok": read.ok,
+        "error": read.error,
+        "varbinds": [list(v) for v in read.varbinds],
+        "elapsed_ms": read.elapsed_ms,
+        "requests": read.requests,
+    }

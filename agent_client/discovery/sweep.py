@@ -9,6 +9,7 @@ from typing import Any
 
 from agent_client.discovery import identity, networks, targets
 from agent_client.errors import SnmpError
+from agent_client.snmp.codec import Varbind, in_subtree
 from agent_client.snmp.credentials import Credential
 from agent_client.snmp.guard import SendGuard
 from agent_client.snmp.plan import Plan, PlanReader
@@ -16,6 +17,9 @@ from agent_client.snmp.probe import PROBE_OIDS, Answered, ProbeAnswer, Prober, W
 from agent_client.snmp.session import SnmpSession, Target
 
 IDENTIFY_CONCURRENCY = 32
+# Identity columns are short (a printer's hrDevice rows, a NIC or three, one serial): walked side by side from 2
+# rows each (doubling while they go on), a one-row column overshoots by a row instead of 7 of the next column.
+IDENTITY_FIRST_REPETITIONS = 2
 Progress = Callable[[int, int, int], None]  # (addresses probed, addresses in total, printers found)
 
 
@@ -37,20 +41,30 @@ class SweepOptions:
     @classmethod
     def from_params(cls, params: dict[str, Any], credentials: list[Credential]) -> SweepOptions:
         return cls(
-            targets=list(params.get("targets") or []), credentials=credentials,
-            exclude=list(params.get("exclude") or []), port=int(params.get("port", 161)),
-            timeout=float(params.get("timeout", 1.0)), retries=int(params.get("retries", 1)),
-            concurrency=max(1, int(params.get("concurrency", 256))), rate_limit=float(params.get("rate_limit", 0)),
-            broadcast=bool(params.get("broadcast", False)), identity_plan=identity_plan(params.get("identity")),
-        )  # fmt: skip
+            targets=list(params.get("targets") or []),
+            credentials=credentials,
+            exclude=list(params.get("exclude") or []),
+            port=int(params.get("port", 161)),
+            timeout=float(params.get("timeout", 1.0)),
+            retries=int(params.get("retries", 1)),
+            concurrency=max(1, int(params.get("concurrency", 256))),
+            rate_limit=float(params.get("rate_limit", 0)),
+            broadcast=bool(params.get("broadcast", False)),
+            identity_plan=identity_plan(params.get("identity")),
+        )
 
 
 def identity_plan(extra: Any) -> Plan:
-    """The built-in identity OIDs, plus the portal's (`params["identity"]`), without duplicates."""
+    """The built-in identity OIDs, plus the portal's (`params["identity"]`), without duplicates. A GET of an
+    instance a walk reads anyway (the portal asks hrDeviceType.1 and walks hrDeviceType) is left out."""
     extra = extra if isinstance(extra, dict) else {}
-    get = list(dict.fromkeys([*identity.IDENTITY_GET, *_oids(extra.get("get"))]))
     walk = list(dict.fromkeys([*identity.IDENTITY_WALK, *_oids(extra.get("walk"))]))
+    get = [oid for oid in dict.fromkeys([*identity.IDENTITY_GET, *_oids(extra.get("get"))]) if not _walked(oid, walk)]
     return Plan(get, walk)
+
+
+def _walked(oid: str, roots: Sequence[str]) -> bool:
+    return any(in_subtree(oid, root) for root in roots)
 
 
 def _oids(value: Any) -> list[str]:
@@ -177,13 +191,25 @@ class _Scan:
 
 
 async def _identify(
-    session: SnmpSession, options: SweepOptions, answer: ProbeAnswer, slots: asyncio.Semaphore,
+    session: SnmpSession,
+    options: SweepOptions,
+    answer: ProbeAnswer,
+    slots: asyncio.Semaphore,
     errors: list[dict[str, str]],
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     target = Target(answer.ip, options.port, answer.credential, max(options.timeout, 2.0), options.retries)
+    known, plan = _answered_by_probe(answer, options.identity_plan)
     async with slots:
-        read = await PlanReader(session, target).read(options.identity_plan)
+        read = await PlanReader(session, target, first_repetitions=IDENTITY_FIRST_REPETITIONS).read(plan)
     if read.error is not None:
         errors.append({"target": answer.ip, **read.error})
-    varbinds = read.varbinds or answer.varbinds
+    varbinds = [*known, *read.varbinds] or answer.varbinds  # a failed read still shows what the probe heard
     return identity.device_record(answer.ip, options.port, answer.credential.id, varbinds)
+
+
+def _answered_by_probe(answer: ProbeAnswer, plan: Plan) -> tuple[list[Varbind], Plan]:
+    """The probe's answer (sysDescr.0, as a rule) where the plan GETs it, and the plan without those GETs: what
+    the probe already answered is not asked again, a varbind less each way per printer."""
+    known = [vb for vb in answer.varbinds if vb[0] in plan.get and vb[1] not in identity.ABSENT]
+    answered = {vb[0] for vb in known}
+    return known, Plan([oid for oid in plan.get if oid not in answered], plan.walk)

@@ -32,27 +32,77 @@ log = logging.getLogger("meterbridge.agent")
 POWERSHELL_ENV = "MB_POWERSHELL"  # another PowerShell (tests: a script printing a recording)
 DEFAULT_POWERSHELL = "powershell.exe"  # Windows PowerShell 5.1: on every Windows the agent's Python runs on
 TIMEOUT = 30.0  # a cold PowerShell on an old PC takes seconds; a queue on a dead print server can hang the query
-PRINTER_FIELDS = ("Name", "DriverName", "PortName", "Location", "Comment", "ShareName", "ServerName", "Network",
-                  "Shared", "WorkOffline", "PrinterStatus", "ExtendedPrinterStatus", "DetectedErrorState")  # fmt: skip
+PRINTER_FIELDS = (
+    "Name",
+    "DriverName",
+    "PortName",
+    "Location",
+    "Comment",
+    "ShareName",
+    "ServerName",
+    "Network",
+    "Shared",
+    "WorkOffline",
+    "PrinterStatus",
+    "ExtendedPrinterStatus",
+    "DetectedErrorState",
+)
 PORT_FIELDS = ("Name", "HostAddress", "PortNumber", "Protocol", "Queue", "SNMPEnabled")
 MAX_TEXT = 256
 
 # Win32_Printer.PrinterStatus, and ExtendedPrinterStatus which extends it (codes 1-7 mean the same in both).
-PRINTER_STATUS = {1: "other", 2: "unknown", 3: "idle", 4: "printing", 5: "warming up", 6: "stopped printing",
-                  7: "offline", 8: "paused", 9: "error", 10: "busy", 11: "not available", 12: "waiting",
-                  13: "processing", 14: "initialization", 15: "power save", 16: "pending deletion",
-                  17: "I/O active", 18: "manual feed"}  # fmt: skip
+PRINTER_STATUS = {
+    1: "other",
+    2: "unknown",
+    3: "idle",
+    4: "printing",
+    5: "warming up",
+    6: "stopped printing",
+    7: "offline",
+    8: "paused",
+    9: "error",
+    10: "busy",
+    11: "not available",
+    12: "waiting",
+    13: "processing",
+    14: "initialization",
+    15: "power save",
+    16: "pending deletion",
+    17: "I/O active",
+    18: "manual feed",
+}
 # Win32_Printer.DetectedErrorState.
-ERROR_STATE = {0: "unknown", 1: "other", 2: "no error", 3: "low paper", 4: "no paper", 5: "low toner",
-               6: "no toner", 7: "door open", 8: "jammed", 9: "offline", 10: "service requested",
-               11: "output bin full"}  # fmt: skip
+ERROR_STATE = {
+    0: "unknown",
+    1: "other",
+    2: "no error",
+    3: "low paper",
+    4: "no paper",
+    5: "low toner",
+    6: "no toner",
+    7: "door open",
+    8: "jammed",
+    9: "offline",
+    10: "service requested",
+    11: "output bin full",
+}
 NOT_AN_ERROR = {"unknown", "other", "no error"}
 PROTOCOLS = {1: "raw", 2: "lpr"}
 # Ports no paper comes out of: Print to PDF and XPS ask for a file (PORTPROMPT:), OneNote 2016 prints to nul: (the
 # Windows 10 OneNote app to a port named after its package), the fax service to SHRFAX:.
 VIRTUAL_PORTS = ("PORTPROMPT:", "FILE:", "NUL:", "NUL", "XPSPORT:", "SHRFAX:", "PDF:")
-VIRTUAL_DRIVERS = ("microsoft print to pdf", "microsoft xps document writer", "onenote", "microsoft software printer",
-                   "microsoft shared fax", "fax", "adobe pdf", "pdf24", "pdfcreator", "cutepdf")  # fmt: skip
+VIRTUAL_DRIVERS = (
+    "microsoft print to pdf",
+    "microsoft xps document writer",
+    "onenote",
+    "microsoft software printer",
+    "microsoft shared fax",
+    "fax",
+    "adobe pdf",
+    "pdf24",
+    "pdfcreator",
+    "cutepdf",
+)
 
 
 @dataclass
@@ -86,8 +136,13 @@ def query(executable: str, cim_class: str, fields: tuple[str, ...], timeout: flo
     )
     command = [executable, "-NoProfile", "-NonInteractive", "-Command", script]
     try:
-        done = subprocess.run(command, capture_output=True, timeout=timeout, check=False,
-                              creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # fmt: skip
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+            creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
+        )
     except subprocess.TimeoutExpired:
         return SpoolerAnswer(problem=f"{cim_class} did not answer within {timeout:g} s")
     except OSError as exc:
@@ -128,11 +183,20 @@ def printer_record(printer: dict[str, Any], tcp_ports: dict[str, dict[str, Any]]
     connection, address, uri, protocol = _connection(printer, port_name, driver, tcp_ports)
     state, problem, offline = _state(printer)
     return {
-        "name": name, "uri": uri, "make_model": driver or None, "state": state, "state_message": problem,
-        "markers": [], "connection": connection, "address": address, "port": port_name or None,
-        "protocol": protocol, "driver": driver or None, "location": _text(printer.get("Location")) or None,
+        "name": name,
+        "uri": uri,
+        "make_model": driver or None,
+        "state": state,
+        "state_message": problem,
+        "markers": [],
+        "connection": connection,
+        "address": address,
+        "port": port_name or None,
+        "protocol": protocol,
+        "driver": driver or None,
+        "location": _text(printer.get("Location")) or None,
         "offline": offline,
-    }  # fmt: skip
+    }
 
 
 def _connection(

@@ -54,10 +54,13 @@ class DeviceRead:
 class PlanReader:
     """Reads plans for one target; remembers how big a PDU the device accepts across calls."""
 
-    def __init__(self, session: Session, target: Target, max_rows: int = MAX_ROWS_PER_WALK) -> None:
+    def __init__(
+        self, session: Session, target: Target, max_rows: int = MAX_ROWS_PER_WALK, first_repetitions: int = 0
+    ) -> None:
         self.session, self.target, self.max_rows = session, target, max_rows
         self.get_size, self.max_repetitions = MAX_GET_PER_PDU, MAX_REPETITIONS
-        self.repetitions = FIRST_REPETITIONS
+        self.first_repetitions = first_repetitions or FIRST_REPETITIONS
+        self.repetitions = self.first_repetitions
         self.result = DeviceRead()
 
     async def read(self, plan: Plan) -> DeviceRead:
@@ -97,7 +100,7 @@ class PlanReader:
     async def walk_all(self, roots: Sequence[str]) -> None:
         """Walk every root side by side: one GETBULK (or v1 GETNEXT) carries one varbind per unfinished column."""
         columns = [_Column(root) for root in roots]
-        self.repetitions = min(FIRST_REPETITIONS, self.max_repetitions)
+        self.repetitions = min(self.first_repetitions, self.max_repetitions)
         try:
             while active := [c for c in columns if not c.done]:
                 batch = await self._next_batch(active)

@@ -46,19 +46,40 @@ PRIV = {
     "AES256": hl.usmAesCfb256Protocol,
 }
 AUTH_INDICATIONS = frozenset(
-    {"UnknownUserName", "WrongDigest", "UnknownSecurityName", "DecryptionError", "UnsupportedSecurityLevel",
-     "NotInTimeWindow", "AuthenticationFailure", "AuthenticationError", "UnknownCommunityName"}
-)  # fmt: skip
+    {
+        "UnknownUserName",
+        "WrongDigest",
+        "UnknownSecurityName",
+        "DecryptionError",
+        "UnsupportedSecurityLevel",
+        "NotInTimeWindow",
+        "AuthenticationFailure",
+        "AuthenticationError",
+        "UnknownCommunityName",
+    }
+)
 # Most specific first: Counter32/Gauge32/TimeTicks are Integer subclasses, IpAddress is an OctetString one;
 # Counter and Gauge are the SNMPv1 (RFC 1155) names; pysnmp's EndOfMibView & co. derive from OctetString.
 TYPE_NAMES = (
-    ("NoSuchObject", "nosuchobject"), ("NoSuchInstance", "nosuchinstance"), ("EndOfMibView", "endofmibview"),
-    ("Counter64", "counter64"), ("Counter32", "counter32"), ("Counter", "counter32"), ("Gauge32", "uint"),
-    ("Gauge", "uint"), ("Unsigned32", "uint"),
-    ("TimeTicks", "timeticks"), ("Integer32", "int"), ("Integer", "int"), ("IpAddress", "ipaddr"),
-    ("Opaque", "hex"), ("Bits", "hex"), ("OctetString", "octets"), ("ObjectIdentifier", "oid"),
+    ("NoSuchObject", "nosuchobject"),
+    ("NoSuchInstance", "nosuchinstance"),
+    ("EndOfMibView", "endofmibview"),
+    ("Counter64", "counter64"),
+    ("Counter32", "counter32"),
+    ("Counter", "counter32"),
+    ("Gauge32", "uint"),
+    ("Gauge", "uint"),
+    ("Unsigned32", "uint"),
+    ("TimeTicks", "timeticks"),
+    ("Integer32", "int"),
+    ("Integer", "int"),
+    ("IpAddress", "ipaddr"),
+    ("Opaque", "hex"),
+    ("Bits", "hex"),
+    ("OctetString", "octets"),
+    ("ObjectIdentifier", "oid"),
     ("Null", "null"),
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True)

@@ -93,9 +93,14 @@ def running_archive() -> Path | None:
 
 class Updater:
     def __init__(
-        self, client: Downloader, state: StateStore, *, archive: Path | None = None, public_key: bytes | None = None,
+        self,
+        client: Downloader,
+        state: StateStore,
+        *,
+        archive: Path | None = None,
+        public_key: bytes | None = None,
         clock: Callable[[], float] = time.time,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.client, self.state, self.clock = client, state, clock
         self.archive, self.public_key = archive, public_key
 
@@ -215,8 +220,12 @@ def check_release(candidate: Path, offer: Offer, public_key: bytes) -> None:
 def _version_of(archive: Path) -> str:
     flags = ["-I"] if sys.flags.isolated else []
     try:
-        run = subprocess.run([sys.executable, *flags, str(archive), "--version"], capture_output=True, text=True,
-                             timeout=START_CHECK_TIMEOUT)  # fmt: skip
+        run = subprocess.run(
+            [sys.executable, *flags, str(archive), "--version"],
+            capture_output=True,
+            text=True,
+            timeout=START_CHECK_TIMEOUT,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UpdateRefused(f"the new agent did not start ({type(exc).__name__})") from None
     if run.returncode != 0:

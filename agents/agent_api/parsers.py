@@ -3,6 +3,7 @@ into nothing PostgreSQL's jsonb would refuse: one parse path for the agent API a
 
 import json
 import math
+import re
 import zlib
 
 from django.conf import settings
@@ -12,6 +13,8 @@ from rest_framework.parsers import BaseParser
 from agents.errors import PayloadTooLarge
 
 MAX_JSON_DEPTH = 64
+# A lone surrogate can only come from a \u escape: strict UTF-8 decoding refuses an encoded one.
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
 _READ_CHUNK = 64 * 1024
 
 
@@ -63,7 +66,8 @@ def parse_json(raw: bytes):
     except (ValueError, UnicodeDecodeError) as exc:
         raise ParseError(f"The body is not valid JSON: {exc}", code="bad_json") from exc
     try:
-        _check(data, 0)
+        if _ESCAPED_SURROGATE.search(raw) is not None or not _shallow(data):
+            _check(data, 0)  # the slow walk, which finds and names what is refused
     except _Refused as exc:
         raise ParseError(f"{exc.reason} at {_path(exc.path) or 'the top level'}.", code=exc.code) from None
     return without_nul(data) if b"\\u0000" in raw else data
@@ -121,6 +125,17 @@ def _path(reversed_keys: list) -> str:
 class _Refused(Exception):
     def __init__(self, reason: str, code: str):
         self.reason, self.code, self.path = reason, code, []
+
+
+def _shallow(value) -> bool:
+    """No container nested MAX_JSON_DEPTH deep: one level at a time, containers only (a fleet's upload has
+    hundreds of thousands of scalars, which a recursive walk would visit one call each)."""
+    level = [value] if type(value) in (dict, list) else []
+    for _ in range(MAX_JSON_DEPTH):
+        if not level:
+            return True
+        level = [item for c in level for item in (c.values() if type(c) is dict else c) if type(item) in (dict, list)]
+    return not level
 
 
 def _check(value, depth: int) -> None:

@@ -11,9 +11,13 @@ class EnrollRequestSerializer(serializers.Serializer):
     os = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     agent_version = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     name = serializers.CharField(
-        max_length=AGENT_NAME_MAX, required=False, allow_blank=True, default="", validators=[validate_agent_name],
+        max_length=AGENT_NAME_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[validate_agent_name],
         help_text="What the technician calls this agent, e.g. 'Reception PC'. Default: '<hostname> @ <site>'.",
-    )  # fmt: skip
+    )
 
 
 class DealerRefSerializer(serializers.Serializer):

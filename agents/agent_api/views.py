@@ -4,7 +4,7 @@ import functools
 import re
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -19,8 +19,10 @@ from agents.agent_api import serializers as s
 from agents.agent_api.authentication import AgentTokenAuthentication
 from agents.agent_api.parsers import MaybeGzipJSONParser
 from agents.errors import AgentApiError, CredentialRejected
+from agents.models import Agent
 from agents.services import agent_releases, directives, enrolment, offline_reads, progress, set_aside, tokens, wakeups
-from meters.services.schedules import discovery_request
+from agents.signals import agent_enrolled
+from portal.lib.collector import without_collector
 
 IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
 WAIT_RE = re.compile(r"^[0-9]{1,6}$")  # ASCII digits only: int() would take "²" or "٣" and fail later
@@ -89,8 +91,9 @@ class EnrollView(AgentView):
         )
         site, dealer = enrolled.agent.site, connection.tenant
         # A new agent scans at once (or when the site's scan window opens): waiting for Monday's discovery would
-        # leave the dealer looking at nothing.
-        discovery_request(site=site, requested_by="enrolment")
+        # leave the dealer looking at nothing. meters' receiver asks for it; robust: the agent keeps its token even
+        # if that fails (the site's schedule scans it later).
+        transaction.on_commit(lambda: agent_enrolled.send(sender=Agent, agent=enrolled.agent, site=site), robust=True)
         body = {
             "agent_id": enrolled.agent.public_id,
             "token": enrolled.token,
@@ -102,7 +105,7 @@ class EnrollView(AgentView):
 
 
 class RegisterView(AgentView):
-    """The seed products' "Get License Key": dealer id + enrolment password at the customer's PC."""
+    """The seed products' "Get Licence Key": dealer id + enrolment password at the customer's PC."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -142,14 +145,20 @@ class HeartbeatView(AgentView):
 class ReleaseDownloadView(AgentView):
     """A signed release offered in a heartbeat answer; the agent checks sha256 and signature itself."""
 
-    @extend_schema(operation_id="agent_v1_release_download", responses={
-        (200, "application/octet-stream"): OpenApiTypes.BINARY, 401: ERRORS[401], 404: ERRORS[404]})  # fmt: skip
+    @extend_schema(
+        operation_id="agent_v1_release_download",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 401: ERRORS[401], 404: ERRORS[404]},
+    )
     def get(self, request, version):
         release = agent_releases.release_get(version)
         if release is None:
             return Response({"detail": "No such agent release.", "code": "not_found"}, status=404)
-        return FileResponse(release.path.open("rb"), as_attachment=True, filename=agent_releases.FILENAME,
-                            content_type="application/octet-stream")  # fmt: skip
+        return FileResponse(
+            release.path.open("rb"),
+            as_attachment=True,
+            filename=agent_releases.FILENAME,
+            content_type="application/octet-stream",
+        )
 
 
 class DirectivesView(AgentView):
@@ -217,6 +226,7 @@ class DirectiveResultView(AgentView):
         description="Body: the result JSON, gzip-compressed (`Content-Encoding: gzip`). The same Idempotency-Key "
         "twice is stored once and acknowledged twice.",
     )
+    @without_collector  # parsing a fleet's upload: portal.lib.collector
     def post(self, request, directive_id):
         stored = directives.directive_result_store(
             agent=self.agent,
@@ -253,6 +263,7 @@ class OfflineReadView(AgentView):
         description="Body: a `read` result JSON with its `started_at`/`finished_at`, gzip-compressed. Stored as a "
         "read directive requested by 'agent (offline)'; the same Idempotency-Key twice is stored once.",
     )
+    @without_collector  # parsing a fleet's upload: portal.lib.collector
     def post(self, request):
         stored = offline_reads.offline_read_store(
             agent=self.agent,

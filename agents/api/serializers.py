@@ -10,6 +10,18 @@ from agents.services.install_commands import install_commands
 from portal.lib.addresses import MAX_TARGET_ADDRESSES, scope_errors
 
 
+def secret_field() -> serializers.CharField:
+    """A secret the API takes and never gives back, kept exactly as typed (a community may end in a space)."""
+    return serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=128,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+    )
+
+
 class CustomerSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     report_emails = serializers.ListField(child=serializers.EmailField(), required=False, max_length=50)
@@ -17,9 +29,18 @@ class CustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = [
-            "id", "name", "account_number", "contact_name", "contact_email", "contact_phone", "report_emails",
-            "notes", "needs_confirmation", "created_at", "archived_at",
-        ]  # fmt: skip
+            "id",
+            "name",
+            "account_number",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "report_emails",
+            "notes",
+            "needs_confirmation",
+            "created_at",
+            "archived_at",
+        ]
         read_only_fields = ["needs_confirmation", "created_at", "archived_at"]
 
 
@@ -32,9 +53,11 @@ class SiteSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     customer = serializers.SlugRelatedField(slug_field="public_id", queryset=Customer.objects.active())
     scan_window_start = serializers.TimeField(
-        format="%H:%M", required=False, allow_null=True,
+        format="%H:%M",
+        required=False,
+        allow_null=True,
         help_text="Local time at the site; with scan_window_end, scans run only inside the window. null: any time.",
-    )  # fmt: skip
+    )
     scan_window_end = serializers.TimeField(
         format="%H:%M", required=False, allow_null=True, help_text="Before the start: the window runs past midnight."
     )
@@ -45,11 +68,28 @@ class SiteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Site
         fields = [
-            "id", "customer", "name", "address", "time_zone", "scan_targets", "scan_exclusions", "scan_broadcast",
-            "broadcast_effective", "scan_rate_limit", "scan_window_start", "scan_window_end", "snmp_port",
-            "discovery_weekdays", "discovery_hour", "agent_version_pin", "next_discovery_at", "next_read_at",
-            "needs_confirmation", "created_at", "archived_at",
-        ]  # fmt: skip
+            "id",
+            "customer",
+            "name",
+            "address",
+            "time_zone",
+            "scan_targets",
+            "scan_exclusions",
+            "scan_broadcast",
+            "broadcast_effective",
+            "scan_rate_limit",
+            "scan_window_start",
+            "scan_window_end",
+            "snmp_port",
+            "discovery_weekdays",
+            "discovery_hour",
+            "agent_version_pin",
+            "next_discovery_at",
+            "next_read_at",
+            "needs_confirmation",
+            "created_at",
+            "archived_at",
+        ]
         read_only_fields = ["needs_confirmation", "created_at", "archived_at", "next_discovery_at", "next_read_at"]
         extra_kwargs = {
             "agent_version_pin": {
@@ -108,7 +148,7 @@ class InstallCommandsSerializer(serializers.Serializer):
 class LicenseKeySerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     site = serializers.SlugRelatedField(slug_field="public_id", queryset=Site.objects.active())
-    # No one for a key the customer's technician got through "Get License Key" (the agent API's register).
+    # No one for a key the customer's technician got through "Get Licence Key" (the agent API's register).
     created_by = serializers.SlugRelatedField(slug_field="email", read_only=True, allow_null=True)
     state = serializers.CharField(read_only=True)
     key = serializers.SerializerMethodField(help_text="Only in the response that created it; never again.")
@@ -119,9 +159,20 @@ class LicenseKeySerializer(serializers.ModelSerializer):
     class Meta:
         model = LicenseKey
         fields = [
-            "id", "site", "label", "prefix", "state", "created_by", "created_via", "created_at", "expires_at",
-            "last_used_at", "revoked_at", "key", "install",
-        ]  # fmt: skip
+            "id",
+            "site",
+            "label",
+            "prefix",
+            "state",
+            "created_by",
+            "created_via",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "key",
+            "install",
+        ]
         read_only_fields = ["prefix", "created_via", "created_at", "last_used_at", "revoked_at"]
 
     def get_key(self, obj) -> str | None:
@@ -144,11 +195,27 @@ class AgentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Agent
         fields = [
-            "id", "site", "name", "hostname", "os", "version", "enrolled_at", "last_seen_at", "last_ip",
-            "outbox_depth", "outbox_dropped", "networks", "last_error", "revoked_at", "token_issued_at",
-            "token_rotation_requested_at", "update_state", "update_report", "local_printers",
+            "id",
+            "site",
+            "name",
+            "hostname",
+            "os",
+            "version",
+            "enrolled_at",
+            "last_seen_at",
+            "last_ip",
+            "outbox_depth",
+            "outbox_dropped",
+            "networks",
+            "last_error",
+            "revoked_at",
+            "token_issued_at",
+            "token_rotation_requested_at",
+            "update_state",
+            "update_report",
+            "local_printers",
             "local_printers_seen_at",
-        ]  # fmt: skip
+        ]
         read_only_fields = [f for f in fields if f != "name"]  # PATCH renames; the rest is the agent's report
         extra_kwargs = {"name": {"validators": [validate_agent_name], "required": True}}
 
@@ -176,9 +243,17 @@ class DirectiveSerializer(serializers.ModelSerializer):
     class Meta:
         model = Directive
         fields = [
-            "id", "site", "kind", "status", "requested_by", "created_at", "leased_at", "completed_at", "progress",
+            "id",
+            "site",
+            "kind",
+            "status",
+            "requested_by",
+            "created_at",
+            "leased_at",
+            "completed_at",
+            "progress",
             "result",
-        ]  # fmt: skip
+        ]
         read_only_fields = fields
         extra_kwargs = {
             "progress": {
@@ -198,10 +273,16 @@ class SnmpCredentialSerializer(serializers.ModelSerializer):
     secret left out or blank keeps the stored one. Validation is the service's (agents.services.credentials)."""
 
     id = serializers.UUIDField(source="public_id", read_only=True)
-    site = serializers.SlugRelatedField(slug_field="public_id", queryset=Site.objects.active(), required=False,
-                                        allow_null=True, help_text="Set exactly one of site and customer.")  # fmt: skip
-    customer = serializers.SlugRelatedField(slug_field="public_id", queryset=Customer.objects.active(),
-                                            required=False, allow_null=True)  # fmt: skip
+    site = serializers.SlugRelatedField(
+        slug_field="public_id",
+        queryset=Site.objects.active(),
+        required=False,
+        allow_null=True,
+        help_text="Set exactly one of site and customer.",
+    )
+    customer = serializers.SlugRelatedField(
+        slug_field="public_id", queryset=Customer.objects.active(), required=False, allow_null=True
+    )
     version = serializers.ChoiceField(choices=SnmpVersion.choices, default=SnmpVersion.V2C)
     position = serializers.IntegerField(
         min_value=0,
@@ -209,15 +290,12 @@ class SnmpCredentialSerializer(serializers.ModelSerializer):
         required=False,
         help_text="0 is tried first among its site's (or customer's) credentials.",
     )
-    community = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=128,
-                                      trim_whitespace=False, style={"input_type": "password"})  # fmt: skip
+    community = secret_field()
     user = serializers.CharField(source="v3_user", required=False, allow_blank=True, max_length=64)
     auth_protocol = serializers.ChoiceField(choices=AuthProtocol.choices, required=False, allow_blank=True)
-    auth_key = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=128,
-                                     trim_whitespace=False, style={"input_type": "password"})  # fmt: skip
+    auth_key = secret_field()
     priv_protocol = serializers.ChoiceField(choices=PrivProtocol.choices, required=False, allow_blank=True)
-    priv_key = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=128,
-                                     trim_whitespace=False, style={"input_type": "password"})  # fmt: skip
+    priv_key = secret_field()
     context = serializers.CharField(source="v3_context", required=False, allow_blank=True, max_length=64)
     has_community = serializers.SerializerMethodField()
     has_auth_key = serializers.SerializerMethodField()
@@ -226,10 +304,25 @@ class SnmpCredentialSerializer(serializers.ModelSerializer):
     class Meta:
         model = SnmpCredential
         fields = [
-            "id", "site", "customer", "label", "position", "version", "community", "user", "auth_protocol",
-            "auth_key", "priv_protocol", "priv_key", "context", "has_community", "has_auth_key", "has_priv_key",
-            "last_test", "created_at",
-        ]  # fmt: skip
+            "id",
+            "site",
+            "customer",
+            "label",
+            "position",
+            "version",
+            "community",
+            "user",
+            "auth_protocol",
+            "auth_key",
+            "priv_protocol",
+            "priv_key",
+            "context",
+            "has_community",
+            "has_auth_key",
+            "has_priv_key",
+            "last_test",
+            "created_at",
+        ]
         read_only_fields = ["last_test", "created_at"]
 
     def get_has_community(self, obj) -> bool:

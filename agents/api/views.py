@@ -3,37 +3,32 @@
 from contextlib import contextmanager
 
 from django.db import transaction
-from django.db.models import Prefetch
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from agents import filtersets, selectors
 from agents.api import serializers as s
-from agents.choices import DirectiveKind, DirectiveStatus
 from agents.errors import AgentApiError
-from agents.models import Agent, Customer, Directive, DirectiveResult, LicenseKey, Site, SnmpCredential
+from agents.models import Agent, Customer, LicenseKey, Site, SnmpCredential
 from agents.services import credentials as credential_svc
 from agents.services import customers as svc
 from agents.services.enrolment import agent_rename, agent_revoke
 from agents.services.keys import license_key_generate, license_key_revoke
 from agents.services.results import result_retry
 from agents.services.tokens import token_rotation_request
-from portal.lib.ids import uuid_param
-from reports.services.runs import report_run_request
 
 
 class CustomerViewSet(viewsets.ModelViewSet):
+    queryset = Customer.objects.all()  # the filter set keeps archived ones out unless asked (?archived=true)
     serializer_class = s.CustomerSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filtersets.CustomerFilterSet
     lookup_field = "public_id"
     key_manager_actions = {"destroy"}  # admins, or technicians if the dealer allows (RolePermission)
-    search_fields = ["name"]
-
-    def get_queryset(self):
-        queryset = Customer.objects.all()
-        return queryset if self.request.query_params.get("archived") == "true" else queryset.active()
 
     def perform_create(self, serializer):
         serializer.instance = svc.customer_create(**serializer.validated_data)
@@ -46,26 +41,14 @@ class CustomerViewSet(viewsets.ModelViewSet):
         svc.customer_archive(customer=self.get_object())
         return Response(status=204)
 
-    @extend_schema(request=None, responses={202: dict}, description="Build the meter report now and email it.")
-    @action(detail=True, methods=["post"], url_path="email-report")
-    def email_report(self, request, public_id=None):
-        customer = self.get_object()
-        if not customer.report_emails:
-            raise ValidationError({"report_emails": "The customer has no report recipients."})
-        run = report_run_request(customer=customer, requested_by=request.user.email)
-        return Response({"report_id": str(run.public_id), "status": run.status}, status=202)
-
 
 class SiteViewSet(viewsets.ModelViewSet):
+    queryset = Site.objects.select_related("customer")  # archived ones only with ?archived=true (the filter set)
     serializer_class = s.SiteSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filtersets.SiteFilterSet
     lookup_field = "public_id"
     key_manager_actions = {"destroy"}  # admins, or technicians if the dealer allows (RolePermission)
-
-    def get_queryset(self):
-        queryset = Site.objects.select_related("customer")
-        if customer := uuid_param(self.request.query_params, "customer"):
-            queryset = queryset.filter(customer__public_id=customer)
-        return queryset if self.request.query_params.get("archived") == "true" else queryset.active()
 
     def perform_create(self, serializer):
         serializer.instance = svc.site_create(**serializer.validated_data)
@@ -81,24 +64,24 @@ class SiteViewSet(viewsets.ModelViewSet):
 
 
 class LicenseKeyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = LicenseKey.objects.select_related("site", "created_by")
     serializer_class = s.LicenseKeySerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filtersets.LicenseKeyFilterSet
     lookup_field = "public_id"
     key_manager_actions = {"create", "revoke"}  # admins, or technicians if the dealer allows (RolePermission)
-
-    def get_queryset(self):
-        queryset = LicenseKey.objects.select_related("site", "created_by")
-        if site := uuid_param(self.request.query_params, "site"):
-            queryset = queryset.filter(site__public_id=site)
-        return queryset
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         key, text = license_key_generate(
-            site=data["site"], created_by=request.user, label=data.get("label", ""),
-            expires_at=data.get("expires_at"), via="api",
-        )  # fmt: skip
+            site=data["site"],
+            created_by=request.user,
+            label=data.get("label", ""),
+            expires_at=data.get("expires_at"),
+            via="api",
+        )
         body = s.LicenseKeySerializer(key, context={**self.get_serializer_context(), "new_key_text": text}).data
         return Response(body, status=201)
 
@@ -109,16 +92,13 @@ class LicenseKeyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class AgentViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Agent.objects.select_related("site")
     serializer_class = s.AgentSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filtersets.AgentFilterSet  # as the agents page
     lookup_field = "public_id"
     key_manager_actions = {"revoke", "rotate_token"}  # admins, or technicians if the dealer allows (RolePermission)
     http_method_names = ["get", "post", "patch", "head", "options"]  # PATCH renames; no PUT of a whole agent
-
-    def get_queryset(self):
-        queryset = Agent.objects.select_related("site")
-        if site := uuid_param(self.request.query_params, "site"):
-            queryset = queryset.filter(site__public_id=site)
-        return queryset
 
     @extend_schema(description="Renames the agent (`name` only; blank gives back '<hostname> @ <site>').")
     def partial_update(self, request, *args, **kwargs):
@@ -149,47 +129,25 @@ class AgentViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(s.AgentSerializer(agent).data)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("site", OpenApiTypes.UUID, description="A site's own credentials."),
-            OpenApiParameter("customer", OpenApiTypes.UUID, description="A customer's credentials (all its sites)."),
-            OpenApiParameter(
-                "effective",
-                bool,
-                description="With `site`: every credential its agent tries, in the order tried "
-                "(the site's own, then its customer's).",
-            ),
-        ]
-    )
-)
 class SnmpCredentialViewSet(viewsets.ModelViewSet):
     """SNMP communities and SNMPv3 users of a customer (all its sites) or of one site, tried in `position` order:
     the site's own first, then its customer's. Secrets are write-only; test one with POST `<id>/test/`."""
 
     serializer_class = s.SnmpCredentialSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filtersets.SnmpCredentialFilterSet  # ?effective=true orders them as the agent tries them
     lookup_field = "public_id"
 
     def get_queryset(self):
-        params = self.request.query_params
-        queryset = SnmpCredential.objects.select_related("site", "customer")
-        if site := uuid_param(params, "site"):
-            if params.get("effective") == "true":
-                return self._effective(site)
-            queryset = queryset.filter(site__public_id=site)
-        if customer := uuid_param(params, "customer"):
-            queryset = queryset.filter(customer__public_id=customer)
-        return queryset.order_by("customer_id", "site_id", "position", "pk")
-
-    def _effective(self, site_id):
-        site = Site.objects.filter(public_id=site_id).first()
-        return credential_svc.site_credentials(site) if site else []
+        credentials = SnmpCredential.objects.select_related("site", "customer")
+        return credentials.order_by("customer_id", "site_id", "position", "pk")
 
     def perform_create(self, serializer):
         data, owner = serializer.service_fields(), serializer.validated_data
         with _invalid_as_400():
-            credential = credential_svc.credential_create(site=owner.get("site"), customer=owner.get("customer"),
-                                                          **data)  # fmt: skip
+            credential = credential_svc.credential_create(
+                site=owner.get("site"), customer=owner.get("customer"), **data
+            )
             if "position" in owner:
                 credential_svc.credential_move(credential=credential, position=owner["position"])
         serializer.instance = credential
@@ -216,41 +174,17 @@ def _invalid_as_400():
         raise ValidationError({field: [message] for field, message in exc.errors.items()}) from exc
 
 
-def _choice_param(params, name: str, choices) -> str | None:
-    value = params.get(name) or None
-    if value is not None and value not in choices.values:
-        raise ValidationError({name: f"'{value}' is not one of {', '.join(choices.values)}."})
-    return value
-
-
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("site", OpenApiTypes.UUID, description="One site's directives."),
-            OpenApiParameter("kind", str, enum=DirectiveKind.values),
-            OpenApiParameter("status", str, enum=DirectiveStatus.values),
-        ]
-    )
-)
 class DirectiveViewSet(viewsets.ReadOnlyModelViewSet):
     """Work asked of sites' agents (discovery, meter read, status scan), newest first: a scan asked for through
     the API is done when its directive's status is `done` (or `failed`, with the result's error)."""
 
     serializer_class = s.DirectiveSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filtersets.DirectiveFilterSet
     lookup_field = "public_id"
 
     def get_queryset(self):
-        params = self.request.query_params
-        queryset = Directive.objects.select_related("site").prefetch_related(
-            Prefetch("results", queryset=DirectiveResult.objects.defer("payload").order_by("-received_at"))
-        )
-        if site := uuid_param(params, "site"):
-            queryset = queryset.filter(site__public_id=site)
-        if kind := _choice_param(params, "kind", DirectiveKind):
-            queryset = queryset.filter(kind=kind)
-        if status := _choice_param(params, "status", DirectiveStatus):
-            queryset = queryset.filter(status=status)
-        return queryset.order_by("-created_at", "-pk")
+        return selectors.directive_list()
 
     @extend_schema(
         request=None,

@@ -135,9 +135,13 @@ def _build_and_store(version: str) -> AgentRelease:
         subprocess.run([*command, "--version", version], check=True, capture_output=True)
         sha = hashlib.sha256(built.read_bytes()).hexdigest()
         release = AgentRelease(
-            version=version, sha256=sha, signature=sign_b64(release_message(version, sha)), public_key=public_key,
-            source_digest=digest, published_at=timezone.now().isoformat(),
-        )  # fmt: skip
+            version=version,
+            sha256=sha,
+            signature=sign_b64(release_message(version, sha)),
+            public_key=public_key,
+            source_digest=digest,
+            published_at=timezone.now().isoformat(),
+        )
         _write(Path(tmp) / "sha256", f"{sha}  {FILENAME}\n", target / f"{FILENAME}.sha256")
         _write(Path(tmp) / "sig", release.signature + "\n", target / f"{FILENAME}.sig")
         os.replace(built, target / FILENAME)

@@ -128,8 +128,16 @@ def credentials_testing(credentials) -> set[int]:
     return testing
 
 
-def test_directive_request(*, site: Site, targets: list[dict], credential_refs: list[int], requested_by: str,
-                           timeout: float = 2.0, retries: int = 1, scope: dict | None = None) -> Directive:  # fmt: skip
+def test_directive_request(
+    *,
+    site: Site,
+    targets: list[dict],
+    credential_refs: list[int],
+    requested_by: str,
+    timeout: float = 2.0,
+    retries: int = 1,
+    scope: dict | None = None,
+) -> Directive:
     """Queues a credential test, or adds these targets and credentials to the one still pending for the site
     (one pending directive per kind: a second "Test" click must not drop the first one's devices)."""
     # Once committed, a long-polling agent hears of it at once (as for every directive: services/directives.py).
@@ -148,8 +156,9 @@ def test_directive_request(*, site: Site, targets: list[dict], credential_refs: 
                 "retries": retries,
                 **(scope or {}),
             }
-            return Directive.objects.create(site=site, kind=DirectiveKind.TEST, params=params,
-                                            requested_by=requested_by)  # fmt: skip
+            return Directive.objects.create(
+                site=site, kind=DirectiveKind.TEST, params=params, requested_by=requested_by
+            )
         params = dict(pending.params)
         params["targets"] = _union(params.get("targets") or [], targets, key=_target_key)
         params["credential_refs"] = _union(params.get("credential_refs") or [], credential_refs, key=lambda r: r)
@@ -190,8 +199,9 @@ def _stored(credential: SnmpCredential, version: str) -> Stored:
     was_v3, is_v3 = credential.version == SnmpVersion.V3, version == SnmpVersion.V3
     if was_v3 != is_v3:
         return Stored()
-    return Stored(bool(credential.community_encrypted), bool(credential.auth_key_encrypted),
-                  bool(credential.priv_key_encrypted))  # fmt: skip
+    return Stored(
+        bool(credential.community_encrypted), bool(credential.auth_key_encrypted), bool(credential.priv_key_encrypted)
+    )
 
 
 def _cleaned(fields: dict, stored: Stored) -> dict:
@@ -288,8 +298,14 @@ def credential_title(credential: SnmpCredential) -> str:
     return f"{name} ({credential.label})" if credential.label else name
 
 
-STATUS_WORDS = {"ok": "ok", "partial": "ok on some", "wrong_community": "wrong community", "timeout": "timeout",
-                "auth_failure": "authentication failed", "error": "error"}  # fmt: skip
+STATUS_WORDS = {
+    "ok": "ok",
+    "partial": "ok on some",
+    "wrong_community": "wrong community",
+    "timeout": "timeout",
+    "auth_failure": "authentication failed",
+    "error": "error",
+}
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,38 @@
 """Writes for customers and sites. Archiving keeps history; nothing a dealer bills from is deleted."""
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from agents.models import Customer, Site, SnmpCredential
 from agents.services.credentials import credential_create
+from agents.signals import customer_created
 
 CUSTOMER_FIELDS = ("name", "account_number", "contact_name", "contact_email", "contact_phone", "report_emails", "notes")
-SITE_FIELDS = ("name", "address", "time_zone", "scan_targets", "scan_exclusions", "scan_rate_limit", "snmp_port",
-               "discovery_weekdays", "discovery_hour", "scan_broadcast", "scan_window_start",
-               "scan_window_end", "agent_version_pin")  # fmt: skip
+SITE_FIELDS = (
+    "name",
+    "address",
+    "time_zone",
+    "scan_targets",
+    "scan_exclusions",
+    "scan_rate_limit",
+    "snmp_port",
+    "discovery_weekdays",
+    "discovery_hour",
+    "scan_broadcast",
+    "scan_window_start",
+    "scan_window_end",
+    "agent_version_pin",
+)
 
 
+@transaction.atomic
 def customer_create(*, name: str, needs_confirmation: bool = False, **fields) -> Customer:
+    """The customer, with a default monthly meter report schedule (to the dealer) it can change or remove: reports
+    creates it on `customer_created`, in this transaction."""
     customer = Customer(name=name.strip(), needs_confirmation=needs_confirmation, **fields)
     customer.full_clean()
     customer.save()
+    customer_created.send(sender=Customer, customer=customer)
     return customer
 
 
@@ -47,6 +64,7 @@ def customer_restore(*, customer: Customer) -> Customer:
 
 @transaction.atomic
 def site_create(*, customer: Customer, name: str, needs_confirmation: bool = False, **fields) -> Site:
+    fields.setdefault("time_zone", getattr(connection.tenant, "time_zone", "") or "UTC")  # the dealer's, unless told
     site = Site(customer=customer, name=name.strip(), needs_confirmation=needs_confirmation, **fields)
     site.full_clean()
     site.save()

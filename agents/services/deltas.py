@@ -15,6 +15,7 @@ after it reads one form, in which a counter moved on is [oid, "+", pages].
 import json
 import re
 import uuid
+from functools import lru_cache
 
 from django.db import connection
 
@@ -32,13 +33,15 @@ WHERE r.public_id = %s AND e->>'device_id' = ANY(%s)
 """
 
 
-def deltas_check(*, agent: Agent, payload: dict) -> None:
+def deltas_check(*, agent: Agent, payload: dict) -> bool:
     """Refuses a changes-only upload that is malformed or based on a read this site's agent never sent, and
-    writes compact entries (agents.services.compact_deltas) in the long form, the one form the worker reads."""
+    writes compact entries (agents.services.compact_deltas) in the long form, the one form the worker reads.
+    True when it rewrote the payload so."""
     devices = payload.get("devices") if isinstance(payload, dict) else None
     if not isinstance(devices, list):
-        return
-    if any(is_compact(e) for e in devices):
+        return False
+    rewritten = any(is_compact(e) for e in devices)
+    if rewritten:
         devices[:] = compact_expanded(devices, site_id=agent.site_id)
     entries = [e for e in devices if isinstance(e, dict) and e.get("base")]
     for entry in entries:
@@ -49,6 +52,7 @@ def deltas_check(*, agent: Agent, payload: dict) -> None:
     ).values_list("public_id", flat=True)
     if bases - {str(b) for b in known}:
         raise Conflict(BASE_UNKNOWN, code="base_unknown")
+    return rewritten
 
 
 def _check_shape(entry: dict) -> None:
@@ -218,6 +222,21 @@ def _absolute(varbinds: list[list]) -> list[list]:
 def absolute_oids(oids: list[str]) -> list[str]:
     """A compact list's OIDs in full. "^k.a.b" is the OID before it (OID_START for the first) without its last
     k arcs, then arcs a.b; any other OID is as written."""
+    key = tuple(oids)
+    return list(_absolute_oids_kept(key) if len(key) <= KEPT_OID_LISTS_MAX else _absolute_oids(key))
+
+
+# A fleet's printers of one model send the same short lists of OIDs round after round: each is worked out once
+# (only short ones are kept, so what an upload can make this cache hold stays small).
+KEPT_OID_LISTS_MAX = 32
+
+
+@lru_cache(maxsize=1024)
+def _absolute_oids_kept(oids: tuple[str, ...]) -> tuple[str, ...]:
+    return _absolute_oids(oids)
+
+
+def _absolute_oids(oids: tuple[str, ...]) -> tuple[str, ...]:
     out, previous = [], OID_START
     for oid in oids:
         relative = _RELATIVE.fullmatch(oid)
@@ -229,4 +248,4 @@ def absolute_oids(oids: list[str]) -> list[str]:
             oid = ".".join(arcs[: len(arcs) - dropped] + relative.group(2).split(".")[1:])
         out.append(oid)
         previous = oid
-    return out
+    return tuple(out)

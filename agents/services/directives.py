@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import JSONField, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from agents.choices import DirectiveKind, DirectiveStatus
@@ -177,19 +178,25 @@ def directive_result_store(*, agent: Agent, directive_id, idempotency_key: str, 
     directive = Directive.objects.filter(public_id=directive_id, site_id=agent.site_id).first()
     if directive is None:
         raise NotFound("No such directive for this agent's site.", code="directive_not_found")
-    digest = body_digest(payload)
+    canonical = _canonical(payload)
+    digest = _digest(canonical)
     existing = DirectiveResult.objects.filter(agent=agent, idempotency_key=idempotency_key).first()
     if existing is not None:
         return _duplicate(existing, digest)
     _check_answerable(directive, agent)
     _check_payload(directive, payload)
-    deltas_check(agent=agent, payload=payload)
+    rewritten = deltas_check(agent=agent, payload=payload)
     try:
         with transaction.atomic():
             result = DirectiveResult.objects.create(
-                directive=directive, agent=agent, idempotency_key=idempotency_key, payload=payload,
-                payload_bytes=size, body_sha256=digest,
-            )  # fmt: skip
+                directive=directive,
+                agent=agent,
+                idempotency_key=idempotency_key,
+                payload=payload if rewritten else _as_stored(canonical, payload),
+                payload_bytes=size,
+                body_sha256=digest,
+            )
+            result.payload = payload
             _complete(directive, payload)
     except IntegrityError:  # the same upload arrived twice at once
         return _duplicate(DirectiveResult.objects.get(agent=agent, idempotency_key=idempotency_key), digest)
@@ -199,8 +206,27 @@ def directive_result_store(*, agent: Agent, directive_id, idempotency_key: str, 
 
 def body_digest(payload) -> str:
     """The body as parsed, canonically: a retry that re-compresses the same result digests the same."""
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _digest(_canonical(payload))
+
+
+def _canonical(payload) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _digest(canonical: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _as_stored(canonical: str, payload):
+    """The payload for the INSERT as the canonical text the digest was made from: the same jsonb value (jsonb
+    keeps no key order), without serialising a fleet's upload a second time. Text PostgreSQL cannot take (a
+    lone surrogate, which the agent API refuses before this) goes the usual way, to be refused as before."""
+    if not canonical.isascii():
+        try:
+            canonical.encode("utf-8")
+        except UnicodeEncodeError:
+            return payload
+    return RawSQL("%s::jsonb", [canonical], output_field=JSONField())
 
 
 def _duplicate(existing: DirectiveResult, digest: str) -> StoredResult:

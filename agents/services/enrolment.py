@@ -1,4 +1,4 @@
-"""Agent enrolment (license key -> agent token), self-registration and heartbeats (tokens: tokens.py)."""
+"""Agent enrolment (licence key -> agent token), self-registration and heartbeats (tokens: tokens.py)."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -55,7 +55,7 @@ def agent_enroll(
 def agent_register(
     *, password: str, customer_name: str, report_emails: list[str], site_name: str = "", time_zone: str = "UTC"
 ) -> str:
-    """The seed products' "Get License Key": dealer code + enrolment password at the customer's PC.
+    """The seed products' "Get Licence Key": dealer code + enrolment password at the customer's PC.
 
     Creates the customer and site when new, both marked for the dealer to confirm, and returns a key.
     """
@@ -71,7 +71,7 @@ def agent_register(
     site = customer.sites.active().filter(name__iexact=site_name).first()
     if site is None:
         site = site_create(customer=customer, name=site_name, time_zone=time_zone, needs_confirmation=True)
-    _key, text = license_key_generate(site=site, via="self-registration", label="Get License Key")
+    _key, text = license_key_generate(site=site, via="self-registration", label="Get Licence Key")
     return text
 
 

@@ -6,14 +6,16 @@ import shlex
 from django.conf import settings
 from django.urls import reverse
 
+from portal.lib.urls import absolute_url
+
 
 def install_commands(request, site, key: str) -> dict[str, str]:
     """Every command and download address, for the API's answer to a new key."""
     urls = {
-        "agent_url": request.build_absolute_uri(reverse("agent-download")),
-        "checksum_url": request.build_absolute_uri(reverse("agent-download-sha256")),
-        "linux_script_url": request.build_absolute_uri(reverse("agent-install-script", args=["install-linux.sh"])),
-        "windows_script_url": request.build_absolute_uri(reverse("agent-install-script", args=["install-windows.ps1"])),
+        "agent_url": absolute_url(reverse("agent-download")),
+        "checksum_url": absolute_url(reverse("agent-download-sha256")),
+        "linux_script_url": absolute_url(reverse("agent-install-script", args=["install-linux.sh"])),
+        "windows_script_url": absolute_url(reverse("agent-install-script", args=["install-windows.ps1"])),
     }
     linux, windows = linux_install_commands(request, site, key), windows_install_commands(request, site, key)
     return {"linux": linux["install_linux"], "windows": windows["install_windows"], **urls}
@@ -22,7 +24,7 @@ def install_commands(request, site, key: str) -> dict[str, str]:
 def linux_install_commands(request, site, key: str) -> dict[str, str]:
     """The site page's Linux commands, quoted for sh: a site named `O'Brien "HQ"` stays one argument of --name.
     Without a key (it is shown only once) a `<key>` placeholder the technician replaces."""
-    script_url = request.build_absolute_uri(reverse("agent-install-script", args=["install-linux.sh"]))
+    script_url = absolute_url(reverse("agent-install-script", args=["install-linux.sh"]))
     the_key = shlex.quote(key) if key else "<key>"
     name = '"$(hostname)"' + shlex.quote(f" @ {site.name}")
     return {
@@ -35,7 +37,7 @@ def linux_install_commands(request, site, key: str) -> dict[str, str]:
 def windows_install_commands(request, site, key: str) -> dict[str, str]:
     """The site page's PowerShell: the served install script run in one line, and the agent's own `windows install`
     for the manual steps. The site name is a single-quoted string (quotes doubled), so no name runs as code."""
-    script_url = request.build_absolute_uri(reverse("agent-install-script", args=["install-windows.ps1"]))
+    script_url = absolute_url(reverse("agent-install-script", args=["install-windows.ps1"]))
     the_key = powershell_quote(key) if key else "<key>"
     # Windows PowerShell 5.1 passes a native argument without escaping " or a trailing \ in it (the script
     # does the same for -Name): dropped here, or a name could add options to the agent's command line.

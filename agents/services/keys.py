@@ -1,4 +1,4 @@
-"""License keys: shown once, stored as a hash with a visible prefix, revocable."""
+"""Licence keys: shown once, stored as a hash with a visible prefix, revocable."""
 
 from django.db import connection
 from django.utils import timezone
@@ -8,7 +8,7 @@ from agents.models import LicenseKey, Site
 from portal.lib.credentials import LICENSE_KEY, new_credential, parse_credential, secret_matches
 
 KEY_REJECTED = (
-    "This license key is not valid for this dealer. Check it was copied whole, or ask the dealer for a new one."
+    "This licence key is not valid for this dealer. Check it was copied whole, or ask the dealer for a new one."
 )
 
 
@@ -47,11 +47,11 @@ def license_key_authenticate(*, text: str) -> LicenseKey:
     if key is None or not secret_matches(parsed.secret, key.secret_hash):
         raise CredentialRejected(KEY_REJECTED, code="license_key_invalid")
     if key.state == "revoked":
-        raise CredentialRejected("This license key was revoked by the dealer. Ask them for a new one.", code="revoked")
+        raise CredentialRejected("This licence key was revoked by the dealer. Ask them for a new one.", code="revoked")
     if key.state == "expired":
-        raise CredentialRejected("This license key has expired. Ask the dealer for a new one.", code="expired")
+        raise CredentialRejected("This licence key has expired. Ask the dealer for a new one.", code="expired")
     if key.site.archived_at:
-        raise CredentialRejected("The site of this license key is closed. Ask the dealer.", code="site_archived")
+        raise CredentialRejected("The site of this licence key is closed. Ask the dealer.", code="site_archived")
     key.last_used_at = timezone.now()
     key.save(update_fields=["last_used_at"])
     return key

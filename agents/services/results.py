@@ -106,12 +106,32 @@ def _overdue(result: DirectiveResult, now: datetime) -> bool:
 
 
 MAX_LOCAL_PRINTERS = 100
-LOCAL_PRINTER_TEXT = {"name": 200, "uri": 300, "make_model": 200, "state": 40, "state_message": 200,
-                      "connection": 20, "address": 255, "port": 100, "protocol": 10, "driver": 200,
-                      "location": 200}  # fmt: skip
+LOCAL_PRINTER_TEXT = {
+    "name": 200,
+    "uri": 300,
+    "make_model": 200,
+    "state": 40,
+    "state_message": 200,
+    "connection": 20,
+    "address": 255,
+    "port": 100,
+    "protocol": 10,
+    "driver": 200,
+    "location": 200,
+}
 MAX_MARKERS = 16
-URI_CONNECTIONS = {"usb": "usb", "socket": "tcp", "ipp": "tcp", "ipps": "tcp", "lpd": "tcp", "http": "tcp",
-                   "https": "tcp", "smb": "network-share", "dnssd": "network", "mdns": "network"}  # fmt: skip
+URI_CONNECTIONS = {
+    "usb": "usb",
+    "socket": "tcp",
+    "ipp": "tcp",
+    "ipps": "tcp",
+    "lpd": "tcp",
+    "http": "tcp",
+    "https": "tcp",
+    "smb": "network-share",
+    "dnssd": "network",
+    "mdns": "network",
+}
 
 
 def agent_local_printers_record(*, agent: Agent, payload: dict, seen_at: datetime) -> bool:

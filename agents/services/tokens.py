@@ -21,10 +21,10 @@ from agents.models import Agent
 from agents.services.keys import current_dealer_code
 from portal.lib.credentials import AGENT_TOKEN, new_credential, parse_credential, secret_matches
 
-TOKEN_REJECTED = "This agent's token is not valid any more. Enrol the agent again with a license key."  # noqa: S105 - a message, not a secret
+TOKEN_REJECTED = "This agent's token is not valid any more. Enrol the agent again with a licence key."  # noqa: S105 - a message, not a secret
 TOKEN_EXPIRED = (
     "This agent's token was replaced by a newer one and its grace period has ended. "  # noqa: S105 - a message
-    "Enrol the agent again with a license key."
+    "Enrol the agent again with a licence key."
 )
 ROTATION_NOTE = "The token it has now keeps working for a grace period after the swap, then stops."
 # Written only here (and at enrolment); other saves of an Agent leave them alone.

@@ -54,8 +54,11 @@ def wakeup_publish(*, site) -> None:
     try:
         _publisher(settings.AGENT_WAKEUP_URL).publish(wakeup_channel(site=site), b"1")
     except (redis.RedisError, OSError) as exc:
-        log.warning("site %s: wake-up not sent (%s); its agent finds the work at its next poll", site.public_id,
-                    type(exc).__name__)  # fmt: skip
+        log.warning(
+            "site %s: wake-up not sent (%s); its agent finds the work at its next poll",
+            site.public_id,
+            type(exc).__name__,
+        )
 
 
 def wakeup_wait(*, site, seconds: float, check: Callable[[], T]) -> tuple[T, bool]:

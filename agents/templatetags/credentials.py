@@ -19,10 +19,13 @@ def credentials_panel_context(*, site: Site | None = None, customer: Customer | 
         row.title, row.outcome = credential_title(row), test_outcome(row.last_test)
         row.testing, row.inherited = row.pk in testing, site is not None and row.site_id is None
     return {
-        "rows": rows, "own_count": sum(1 for row in rows if not row.inherited), "site": site, "customer": customer,
+        "rows": rows,
+        "own_count": sum(1 for row in rows if not row.inherited),
+        "site": site,
+        "customer": customer,
         "any_testing": bool(testing),
         "test_sites": [] if site is not None else list(customer.sites.active().order_by("name")),
-    }  # fmt: skip
+    }
 
 
 @register.inclusion_tag("agents/includes/snmp_credentials.html", takes_context=True)

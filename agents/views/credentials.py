@@ -65,9 +65,14 @@ class CredentialUpdateView(EditorRequiredMixin, PublicIdObjectMixin, FormView):
 
     def get_initial(self):
         credential = self.object
-        return {"label": credential.label, "version": credential.version, "user": credential.v3_user,
-                "auth_protocol": credential.auth_protocol, "priv_protocol": credential.priv_protocol,
-                "context": credential.v3_context}  # fmt: skip
+        return {
+            "label": credential.label,
+            "version": credential.version,
+            "user": credential.v3_user,
+            "auth_protocol": credential.auth_protocol,
+            "priv_protocol": credential.priv_protocol,
+            "context": credential.v3_context,
+        }
 
     def get_context_data(self, **kwargs):
         credential = self.object

@@ -1,27 +1,23 @@
 from django.contrib import messages
-from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.views.generic import CreateView, DetailView, ListView, UpdateView, View
 
+from agents import selectors
+from agents.filtersets import CustomerFilterSet
 from agents.forms import CustomerForm
 from agents.models import Customer
 from agents.services import customers as svc
 from agents.views.permissions import KeyManagerRequiredMixin
+from portal.lib.pagination import ForgivingPageMixin
 from portal.lib.views import DealerPageMixin, EditorRequiredMixin, PublicIdObjectMixin
 
 
-class CustomerListView(DealerPageMixin, ListView):
+class CustomerListView(DealerPageMixin, ForgivingPageMixin, ListView):
     template_name = "agents/customer_list.html"
     paginate_by = 50
 
     def get_queryset(self):
-        show = self.request.GET.get("show", "active")
-        queryset = Customer.objects.all() if show == "all" else Customer.objects.active()
-        query = self.request.GET.get("q", "").strip()
-        if query:
-            queryset = queryset.filter(Q(name__icontains=query) | Q(account_number__icontains=query))
-        active_sites = Count("sites", filter=Q(sites__archived_at__isnull=True), distinct=True)
-        return queryset.annotate(site_count=active_sites).order_by("name")
+        return CustomerFilterSet(self.request.GET, queryset=selectors.customer_list()).qs  # as the API's list
 
 
 class CustomerDetailView(DealerPageMixin, PublicIdObjectMixin, DetailView):
@@ -31,7 +27,7 @@ class CustomerDetailView(DealerPageMixin, PublicIdObjectMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["sites"] = self.object.sites.order_by("archived_at", "name").prefetch_related("agents")
+        context["sites"] = selectors.customer_sites(customer=self.object)
         return context
 
 
@@ -41,7 +37,12 @@ class CustomerCreateView(EditorRequiredMixin, CreateView):
 
     def form_valid(self, form):
         customer = svc.customer_create(**form.cleaned_data)
-        messages.success(self.request, f"Customer {customer.name} created. Add its first site.")
+        also = " and its report recipients" if customer.report_emails else ""
+        messages.success(
+            self.request,
+            f"Customer {customer.name} created, with a monthly meter report on the 1st sent to you{also}; change or "
+            "remove it under Meter reports on the customer's page. Add its first site.",
+        )
         return redirect("site-create", customer_id=customer.public_id)
 
 

@@ -1,5 +1,5 @@
 """The single-file agent and its checksum, on the dealer's host without signing in: a technician fetches it from
-the customer's PC with curl or Invoke-WebRequest. It holds no secret (the license key is typed at enrolment)."""
+the customer's PC with curl or Invoke-WebRequest. It holds no secret (the licence key is typed at enrolment)."""
 
 import logging
 
@@ -10,6 +10,7 @@ from django.views.generic import View
 
 from agents.services.agent_releases import FILENAME, release_current, sha256sum_line
 from agents.services.install_scripts import SCRIPTS, install_script
+from portal.lib.urls import absolute_url
 
 log = logging.getLogger(__name__)
 NOT_READY = "The agent download is not set up on this portal yet: its operator must add the release signing key."
@@ -29,8 +30,9 @@ class PackageView(View):
 class AgentPackageView(PackageView):
     def get(self, request):
         package = release_current()
-        response = FileResponse(package.path.open("rb"), as_attachment=True, filename=FILENAME,
-                                content_type="application/octet-stream")  # fmt: skip
+        response = FileResponse(
+            package.path.open("rb"), as_attachment=True, filename=FILENAME, content_type="application/octet-stream"
+        )
         response["X-Agent-Version"] = package.version
         return response
 
@@ -46,7 +48,7 @@ class InstallScriptView(View):
     def get(self, request, name):
         if name not in SCRIPTS:
             raise Http404("no such install script")
-        download_url = f"{request.scheme}://{request.get_host()}"
+        download_url = absolute_url("")
         text = install_script(name, portal_url=settings.PORTAL_CENTRAL_URL, download_url=download_url)
         response = HttpResponse(text, content_type=SCRIPTS[name])
         response["Content-Disposition"] = f'inline; filename="{name}"'

@@ -6,7 +6,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import ListView, View
 
+from agents import selectors
 from agents.errors import AgentApiError
+from agents.filtersets import AgentFilterSet
 from agents.forms import AgentNameForm, LicenseKeyForm
 from agents.models import Agent, LicenseKey, Site
 from agents.services.agent_releases import update_state
@@ -14,6 +16,7 @@ from agents.services.enrolment import agent_rename, agent_revoke, silent_for
 from agents.services.keys import license_key_generate, license_key_revoke
 from agents.services.tokens import ROTATION_NOTE, token_rotation_request
 from agents.views.permissions import KeyManagerRequiredMixin
+from portal.lib.pagination import ForgivingPageMixin
 from portal.lib.views import DealerPageMixin, EditorRequiredMixin, PublicIdObjectMixin
 
 
@@ -46,15 +49,18 @@ class LicenseKeyRevokeView(KeyManagerRequiredMixin, PublicIdObjectMixin, View):
         return redirect("site-detail", public_id=key.site.public_id)
 
 
-class AgentListView(DealerPageMixin, ListView):
+class AgentListView(DealerPageMixin, ForgivingPageMixin, ListView):
     template_name = "agents/agent_list.html"
     paginate_by = 100
 
     def get_queryset(self):
-        return Agent.objects.select_related("site", "site__customer").order_by("-last_seen_at")
+        self.filterset = AgentFilterSet(self.request.GET, queryset=selectors.agent_list())  # as the API's list
+        return self.filterset.qs  # a ?site= that is not an id is left out: the whole list, as without it
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        site = self.filterset.form.cleaned_data.get("site")
+        context["site"] = Site.objects.select_related("customer").filter(public_id=site).first() if site else None
         now = timezone.now()
         for agent in context["object_list"]:
             agent.silent_for = silent_for(agent, now=now)

@@ -1,4 +1,4 @@
-"""Who may hand out and take back access: license keys, agents, archiving. Admins, and technicians where the
+"""Who may hand out and take back access: licence keys, agents, archiving. Admins, and technicians where the
 dealer's settings allow it (Dealer.technicians_manage_keys); others get 403 and see no such buttons."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin

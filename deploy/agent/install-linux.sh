@@ -39,7 +39,7 @@ usage() {
     cat <<'EOF'
 Install the Meterbridge agent as a systemd service (run as root).
 
-  install-linux.sh --key KEY [--name NAME]                  enrol with the license key from the site page
+  install-linux.sh --key KEY [--name NAME]                  enrol with the licence key from the site page
   install-linux.sh --dealer ID --customer NAME [--site NAME] [--report-email E]... [--enrollment-password P]
                                                             register a new site with the dealer's enrolment
                                                             password (asked for when not given)
@@ -225,9 +225,9 @@ ask_for_secrets() {  # first, so a missing key stops the run before anything is 
         [ -n "$password" ] || die "no enrolment password given"
     fi
     if [ -z "$key" ] && [ -z "$dealer" ] && [ ! -s "$CONFIG" ]; then
-        has_terminal || die "this machine is not enrolled yet: add --key KEY (the license key on the site page in the portal), or --dealer ID --customer NAME --site NAME"
-        key=$(ask_secret "License key (from the site page in the portal): ")
-        [ -n "$key" ] || die "no license key given"
+        has_terminal || die "this machine is not enrolled yet: add --key KEY (the licence key on the site page in the portal), or --dealer ID --customer NAME --site NAME"
+        key=$(ask_secret "Licence key (from the site page in the portal): ")
+        [ -n "$key" ] || die "no licence key given"
     fi
 }
 

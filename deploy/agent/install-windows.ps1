@@ -9,7 +9,7 @@ PowerShell ("Run as administrator"), as the site page shows it with the key fill
 
     & ([scriptblock]::Create((irm https://acme.example.com/downloads/install-windows.ps1))) -Key 'mbl_...' -Name 'Reception PC'
 
-The "Get License Key" way, with the dealer id instead of a key (the enrolment password is asked for):
+The "Get Licence Key" way, with the dealer id instead of a key (the enrolment password is asked for):
 
     & ([scriptblock]::Create((irm https://acme.example.com/downloads/install-windows.ps1))) -Dealer acme -Customer 'Contoso' -Site 'Head office'
 
@@ -28,9 +28,9 @@ Windows PowerShell 5.1 (Windows Server 2012 R2 with WMF 5.1 and later), and Powe
 [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSAvoidUsingWriteHost', '', Justification = 'An interactive installer: its messages are for the technician watching, not for a pipeline.')]
 [CmdletBinding()]
 param(
-    # The license key from the site page.
+    # The licence key from the site page.
     [string]$Key,
-    # The dealer id, for the "Get License Key" way (instead of -Key).
+    # The dealer id, for the "Get Licence Key" way (instead of -Key).
     [string]$Dealer,
     # The dealer's enrolment password (with -Dealer); asked for when not given.
     [System.Security.SecureString]$EnrollmentPassword,
@@ -165,14 +165,14 @@ if ($Portal.StartsWith('@') -or $Download.StartsWith('@')) {
     throw 'This copy was not served by a portal: pass -Portal https://portal.example.com -Download https://dealer.portal.example.com'
 }
 if (($Customer -or $Site -or $EnrollmentPassword) -and -not $Dealer) {
-    throw '-Customer, -Site and -EnrollmentPassword go with -Dealer (the "Get License Key" way); with -Key the site is the key''s.'
+    throw '-Customer, -Site and -EnrollmentPassword go with -Dealer (the "Get Licence Key" way); with -Key the site is the key''s.'
 }
 if (-not (Test-Administrator)) {
     if (-not $DryRun) { throw 'Run this in an elevated PowerShell ("Run as administrator"): the agent is installed for SYSTEM under ProgramData.' }
     Write-Warning 'Not elevated: a real install needs "Run as administrator".'
 }
 if (-not $Key -and -not $Dealer -and -not (Test-Path -LiteralPath (Join-Path $AgentFolder 'agent.toml'))) {
-    $Key = ConvertTo-PlainText (Read-Host -AsSecureString 'License key (from the site page)')
+    $Key = ConvertTo-PlainText (Read-Host -AsSecureString 'Licence key (from the site page)')
 }
 
 $Python = Find-Python

@@ -1,1 +1,1 @@
-"""The demo fleet: simulated printers for `make demo` (see fleet.py)."""
+"""The demo: simulated printers for `make demo` (see fleet.py), and its steps inside the portal (portal_cli.py)."""

@@ -22,9 +22,11 @@ class FleetError(Exception):
 def command(data: Path, addresses: list[str], port: int, verbose: bool) -> list[str]:
     """snmpsim with one engine per printer, each with its own data folder and listening address."""
     cmd = [
-        str(RESPONDER), f"--cache-dir={data / '.snmpsim-cache'}", f"--variation-modules-dir={VARIATION_MODULES}",
+        str(RESPONDER),
+        f"--cache-dir={data / '.snmpsim-cache'}",
+        f"--variation-modules-dir={VARIATION_MODULES}",
         f"--log-level={'info' if verbose else 'error'}",
-    ]  # fmt: skip
+    ]
     for address in addresses:
         cmd += ["--v3-engine-id=auto", f"--data-dir={data / address}", f"--agent-udpv4-endpoint={address}:{port}"]
     return cmd
@@ -40,9 +42,13 @@ def start(data: Path, addresses: list[str], port: int, *, pid_file: Path, log_fi
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
         child = subprocess.Popen(
-            command(data.resolve(), addresses, port, verbose), stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, env=env, start_new_session=True,
-        )  # fmt: skip
+            command(data.resolve(), addresses, port, verbose),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
     pid_file.parent.mkdir(parents=True, exist_ok=True)
     pid_file.write_text(f"{child.pid}\n")
     try:

@@ -25,13 +25,18 @@ REFUSED = OpenApiResponse(
 
 class CredentialTestInputSerializer(serializers.Serializer):
     address = serializers.CharField(
-        required=False, allow_blank=True, max_length=64,
+        required=False,
+        allow_blank=True,
+        max_length=64,
         help_text="An IP address to test; empty: every known device of the site(s).",
-    )  # fmt: skip
+    )
     site = serializers.SlugRelatedField(
-        slug_field="public_id", queryset=Site.objects.active(), required=False, allow_null=True,
+        slug_field="public_id",
+        queryset=Site.objects.active(),
+        required=False,
+        allow_null=True,
         help_text="For a customer's credential: the site whose agent tests the address.",
-    )  # fmt: skip
+    )
 
 
 class DeviceTestView(GenericAPIView):
@@ -55,9 +60,10 @@ class CredentialTestView(GenericAPIView):
     serializer_class = CredentialTestInputSerializer
 
     @extend_schema(
-        operation_id="snmp_credentials_test", request=CredentialTestInputSerializer,
+        operation_id="snmp_credentials_test",
+        request=CredentialTestInputSerializer,
         responses={202: DirectiveSerializer(many=True), 400: REFUSED},
-    )  # fmt: skip
+    )
     def post(self, request, public_id):
         """Try this credential now on an address, or on every known device of the sites that use it."""
         credential = self.get_object()
@@ -65,9 +71,11 @@ class CredentialTestView(GenericAPIView):
         body.is_valid(raise_exception=True)
         try:
             directives = credential_test_request(
-                credential=credential, requested_by=request.user.email, address=body.validated_data.get("address", ""),
+                credential=credential,
+                requested_by=request.user.email,
+                address=body.validated_data.get("address", ""),
                 site=body.validated_data.get("site"),
-            )  # fmt: skip
+            )
         except TestRefused as refused:
             return Response({"detail": str(refused), "code": refused.code}, status=400)
         return Response(DirectiveSerializer(directives, many=True).data, status=202)

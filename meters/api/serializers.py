@@ -6,8 +6,19 @@ from meters.models import Alert, Device, MeterFlag, MeterRead, Supply
 class SupplySerializer(serializers.ModelSerializer):
     class Meta:
         model = Supply
-        fields = ["description", "kind", "colour", "level_percent", "level_state", "level_raw", "max_capacity", "unit",
-                  "part_number", "pages_remaining", "updated_at"]  # fmt: skip
+        fields = [
+            "description",
+            "kind",
+            "colour",
+            "level_percent",
+            "level_state",
+            "level_raw",
+            "max_capacity",
+            "unit",
+            "part_number",
+            "pages_remaining",
+            "updated_at",
+        ]
 
 
 class DeviceSerializer(serializers.ModelSerializer):
@@ -21,11 +32,32 @@ class DeviceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Device
         fields = [
-            "id", "customer", "customer_name", "site", "manufacturer", "model", "serial", "mac", "ip", "hostname",
-            "location", "firmware", "profile", "is_monitored", "lifecycle", "first_seen_at", "last_seen_at",
-            "last_read_at", "latest_total", "latest_mono", "latest_color", "latest_meters", "status_text", "supplies",
+            "id",
+            "customer",
+            "customer_name",
+            "site",
+            "manufacturer",
+            "model",
+            "serial",
+            "mac",
+            "ip",
+            "hostname",
+            "location",
+            "firmware",
+            "profile",
+            "is_monitored",
+            "lifecycle",
+            "first_seen_at",
+            "last_seen_at",
+            "last_read_at",
+            "latest_total",
+            "latest_mono",
+            "latest_color",
+            "latest_meters",
+            "status_text",
+            "supplies",
             "last_test",
-        ]  # fmt: skip
+        ]
         read_only_fields = [f for f in fields if f != "is_monitored"]
 
     def get_latest_meters(self, device) -> dict:
@@ -53,8 +85,21 @@ class MeterFlagSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MeterFlag
-        fields = ["id", "device", "read_at", "kind", "meter_kind", "oid", "previous", "current", "proposed_offset",
-                  "message", "state", "resolved_by", "resolved_at"]  # fmt: skip
+        fields = [
+            "id",
+            "device",
+            "read_at",
+            "kind",
+            "meter_kind",
+            "oid",
+            "previous",
+            "current",
+            "proposed_offset",
+            "message",
+            "state",
+            "resolved_by",
+            "resolved_at",
+        ]
 
 
 class MappingChoiceSerializer(serializers.Serializer):

@@ -59,9 +59,10 @@ class ScanDeferredSerializer(serializers.Serializer):
 
 
 SCAN_ACCEPTED = PolymorphicProxySerializer(
-    component_name="ScanAccepted", serializers=[DirectiveSerializer, ScanDeferredSerializer],
+    component_name="ScanAccepted",
+    serializers=[DirectiveSerializer, ScanDeferredSerializer],
     resource_type_field_name=None,
-)  # fmt: skip
+)
 
 
 class SiteScanView(SiteDirectiveRequestView):

@@ -54,7 +54,7 @@ RULE_TEXTS = {
     "stated": "stated by the device",
     "sum": "the sum of the device's rows that split it",
     "functions": "print + copy + fax, which add up to the device's total",
-    "mono_only": "the device has one colorant by its own word",
+    "mono_only": "the device has one colourant by its own word",
 }
 
 # Counted but not billed: duplex sheets, a life count in sheets (not the sides a dealer bills), and rows the

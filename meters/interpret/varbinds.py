@@ -14,6 +14,8 @@ COUNTER_TYPES = frozenset({"int", "uint", "counter32", "counter64"})
 # No printer counts past 2^53 pages (a page a nanosecond for a century); a counter above it is a broken reply,
 # and sums of a few hundred such counters still fit the database's bigint.
 MAX_COUNT = 2**53
+# A read's OIDs up to this many share their sorted keys with other reads of the same OIDs (a whole walk is not kept).
+SHARED_KEYS_MAX = 1000
 EXCEPTION_TYPES = frozenset({"nosuchobject", "nosuchinstance", "endofmibview", "null"})
 
 
@@ -29,7 +31,8 @@ class VarbindIndex:
         for vb in varbinds:
             if isinstance(vb, (list, tuple)) and len(vb) == 3 and isinstance(vb[0], str):
                 self._by_oid[vb[0].lstrip(".")] = (str(vb[1]), vb[2])
-        self._keys = sorted((_safe_key(oid), oid) for oid in self._by_oid)
+        oids = tuple(self._by_oid)
+        self._keys = _sorted_keys(oids) if len(oids) <= SHARED_KEYS_MAX else _sorted(oids)
 
     def __contains__(self, oid: str) -> bool:
         return oid in self._by_oid
@@ -42,19 +45,20 @@ class VarbindIndex:
 
     def subtree(self, prefix: str) -> list[tuple[str, str, str, Any]]:
         """(suffix, oid, type, value) for every OID strictly under prefix, in OID order."""
-        key = _oid_key(prefix)
-        start = bisect.bisect_left(self._keys, (key, ""))
+        key, keys = _prefix_key(prefix), self._keys
+        size, cut = len(key), len(prefix) + 1
         out = []
-        for full_key, oid in self._keys[start:]:
-            if full_key[: len(key)] != key:
+        for n in range(bisect.bisect_left(keys, (key, "")), len(keys)):  # no copy of the rest of the list
+            full_key, oid = keys[n]
+            if full_key[:size] != key:
                 break
-            if len(full_key) > len(key):
+            if len(full_key) > size:
                 vtype, value = self._by_oid[oid]
-                out.append((oid[len(prefix) + 1 :], oid, vtype, value))
+                out.append((oid[cut:], oid, vtype, value))
         return out
 
     def has_subtree(self, prefix: str) -> bool:
-        key = _oid_key(prefix)
+        key = _prefix_key(prefix)
         start = bisect.bisect_left(self._keys, (key, ""))
         return start < len(self._keys) and self._keys[start][0][: len(key)] == key
 
@@ -73,6 +77,21 @@ class VarbindIndex:
     def octets(self, oid: str) -> bytes | None:
         found = self.get(oid)
         return as_bytes(found[0], found[1]) if found else None
+
+
+@lru_cache(maxsize=128)  # devices of one model read with one plan answer the same OIDs, in the same order
+def _sorted_keys(oids: tuple[str, ...]) -> list[tuple[tuple[int, ...], str]]:
+    """(key, oid) in OID order; shared by every index of those OIDs, so never changed."""
+    return _sorted(oids)
+
+
+def _sorted(oids: tuple[str, ...]) -> list[tuple[tuple[int, ...], str]]:
+    return sorted((_safe_key(oid), oid) for oid in oids)
+
+
+@lru_cache(maxsize=1024)  # the interpreters ask for the same few hundred subtrees of every device
+def _prefix_key(prefix: str) -> tuple[int, ...]:
+    return _oid_key(prefix)
 
 
 @lru_cache(maxsize=65536)  # a fleet's devices of one model state the same OIDs: each is split once

@@ -89,9 +89,14 @@ def _check_allowed(site: Site, ip: str) -> None:
 def _queue(site: Site, targets: list[dict], refs: list[int], requested_by: str) -> Directive:
     """The never-scan list and packet budget go along: the agent holds a test to them like any directive."""
     return test_directive_request(
-        site=site, targets=targets, credential_refs=refs, requested_by=requested_by, timeout=TEST_TIMEOUT,
-        retries=TEST_RETRIES, scope=read_scope_params(site=site),
-    )  # fmt: skip
+        site=site,
+        targets=targets,
+        credential_refs=refs,
+        requested_by=requested_by,
+        timeout=TEST_TIMEOUT,
+        retries=TEST_RETRIES,
+        scope=read_scope_params(site=site),
+    )
 
 
 def _known_devices(site: Site):
@@ -151,16 +156,21 @@ def _answered_targets(payload: dict, directive: Directive, refs: list[int]) -> t
 
 def _clean_target(target: dict) -> dict:
     results = target.get("results") if isinstance(target.get("results"), list) else []
-    return {"ip": target.get("ip"), "device_id": target.get("device_id"),
-            "results": [_clean_result(r) for r in results if isinstance(r, dict)]}  # fmt: skip
+    return {
+        "ip": target.get("ip"),
+        "device_id": target.get("device_id"),
+        "results": [_clean_result(r) for r in results if isinstance(r, dict)],
+    }
 
 
 def _clean_result(result: dict) -> dict:
     status = result.get("status") if result.get("status") in STATUSES else "error"
     return {
-        "credential_id": str(result.get("credential_id") or ""), "status": status,
-        "message": str(result.get("message") or "")[:200], "sys_descr": str(result.get("sys_descr") or "")[:200],
-    }  # fmt: skip
+        "credential_id": str(result.get("credential_id") or ""),
+        "status": status,
+        "message": str(result.get("message") or "")[:200],
+        "sys_descr": str(result.get("sys_descr") or "")[:200],
+    }
 
 
 def _devices(site_id: int, targets: list[dict]) -> dict[str, Device]:
@@ -170,15 +180,22 @@ def _devices(site_id: int, targets: list[dict]) -> dict[str, Device]:
 
 
 def _record_device(device: Device, results: list[dict], credentials: dict, at: str) -> None:
-    attempts = [{"credential": credential_title(credentials[r["credential_id"]]), "status": r["status"],
-                 "detail": r["message"]} for r in results]  # fmt: skip
+    attempts = [
+        {"credential": credential_title(credentials[r["credential_id"]]), "status": r["status"], "detail": r["message"]}
+        for r in results
+    ]
     answered = [r for r in results if r["status"] == "ok"]
     best = answered[0] if answered else min(results, key=lambda r: RANK.get(r["status"], 9))
     credential = credentials[best["credential_id"]]
     detail = best["sys_descr"] if answered else best["message"]
-    device.last_test = {"at": at, "status": best["status"], "detail": detail,
-                        "credential": credential_title(credential), "credential_id": str(credential.public_id),
-                        "attempts": attempts}  # fmt: skip
+    device.last_test = {
+        "at": at,
+        "status": best["status"],
+        "detail": detail,
+        "credential": credential_title(credential),
+        "credential_id": str(credential.public_id),
+        "attempts": attempts,
+    }
     fields = ["last_test"]
     if answered and device.credential_id not in {credentials[r["credential_id"]].pk for r in answered}:
         device.credential = credential  # reads use what answered now, not what answered once
@@ -195,6 +212,12 @@ def _record_credential(credential: SnmpCredential, outcomes: list[tuple[str, dic
         worst = min(failures, key=lambda entry: RANK.get(entry["status"], 9))
         status, detail = ("partial" if answered else worst["status"]), worst["message"]
     targets = [{"ip": ip, "status": entry["status"], "detail": entry["message"]} for ip, entry in outcomes[:50]]
-    credential.last_test = {"at": at, "status": status, "detail": detail, "answered": answered,
-                            "tried": len(outcomes), "targets": targets}  # fmt: skip
+    credential.last_test = {
+        "at": at,
+        "status": status,
+        "detail": detail,
+        "answered": answered,
+        "tried": len(outcomes),
+        "targets": targets,
+    }
     credential.save(update_fields=["last_test"])

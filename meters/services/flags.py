@@ -40,17 +40,21 @@ def _offset_apply(flag: MeterFlag, amount: int | None) -> None:
     moves back to this read instead of adding its offset twice."""
     since = flag.read.read_at
     later = MeterOffset.objects.filter(
-        device=flag.device, meter_kind=flag.meter_kind, since__gt=since, flag__kind="reset",
+        device=flag.device,
+        meter_kind=flag.meter_kind,
+        since__gt=since,
+        flag__kind="reset",
         flag__previous=flag.previous,
-    ).first()  # fmt: skip
+    ).first()
     if later is not None:
         for read in flag.device.reads.filter(read_at__gte=since, read_at__lt=later.since):
             _shift(read, flag.meter_kind, later.offset)
         later.since = since
         later.save(update_fields=["since"])
         return
-    MeterOffset.objects.create(device=flag.device, meter_kind=flag.meter_kind, offset=amount or 0, since=since,
-                               flag=flag)  # fmt: skip
+    MeterOffset.objects.create(
+        device=flag.device, meter_kind=flag.meter_kind, offset=amount or 0, since=since, flag=flag
+    )
     for read in flag.device.reads.filter(read_at__gte=since):
         _shift(read, flag.meter_kind, amount or 0)
 
@@ -86,9 +90,13 @@ def _recheck(device: Device, *, after: str) -> None:
         before = MeterRead.objects.filter(device=device, read_at__lt=read.read_at).exclude(open_jump())
         after_read = device.reads.filter(read_at__gt=read.read_at, is_flagged=False).order_by("read_at").first()
         found = meter_flags(
-            read_pair(before.order_by("-read_at").first()), read.values, {flag.meter_kind: flag.oid}, read.read_at,
-            speed=device_speed(device), following=read_pair(after_read),
-        )  # fmt: skip
+            read_pair(before.order_by("-read_at").first()),
+            read.values,
+            {flag.meter_kind: flag.oid},
+            read.read_at,
+            speed=device_speed(device),
+            following=read_pair(after_read),
+        )
         if not any((f.kind, f.meter_kind) == (flag.kind, flag.meter_kind) for f in found):
             flag.state, flag.resolved_at = FlagState.DISMISSED, timezone.now()
             flag.resolved_by = f"re-checked after {after}'s decision: the read now fits its neighbours"[:254]

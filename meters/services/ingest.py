@@ -35,6 +35,7 @@ from meters.services.plans import (
 from meters.services.reads import readings_record
 from meters.services.steady import SteadyStates
 from meters.services.steady_ingest import steady_ingest
+from portal.lib.collector import without_collector
 from portal.lib.ids import is_uuid
 from portal.lib.queue import task_send
 
@@ -55,6 +56,7 @@ class IngestSummary:
     chunks: int = 0  # split into this many chunks, each interpreted by a task of its own (result_runs)
 
 
+@without_collector  # a fleet's upload interpreted: portal.lib.collector
 def result_interpret(*, result: DirectiveResult, steady: bool = True) -> IngestSummary:
     """Interprets one stored result; per-device problems are recorded, never raised. `steady=False` interprets
     every read in full (re-interpretation after a profile changed)."""
@@ -195,10 +197,15 @@ def _sighting(site, entry: dict, index: VarbindIndex, at: datetime, credentials:
     profile = identify(index)
     identity = read_identity(index, profile, [])
     return Sighting(
-        site=site, identity=identity, ip=_address(entry.get("ip")), port=_port(entry.get("port")),
-        profile=profile.name, credential_id=_credential_pk(entry.get("credential_id"), credentials), at=at,
+        site=site,
+        identity=identity,
+        ip=_address(entry.get("ip")),
+        port=_port(entry.get("port")),
+        profile=profile.name,
+        credential_id=_credential_pk(entry.get("credential_id"), credentials),
+        at=at,
         result_id=str(result.public_id),
-    )  # fmt: skip
+    )
 
 
 def _address(value) -> str | None:

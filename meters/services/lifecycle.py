@@ -13,11 +13,15 @@ from meters.models import Device, DeviceEvent
 def devices_update_lifecycle(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     retired = _move(
-        Q(lifecycle__in=[Lifecycle.ACTIVE, Lifecycle.STALE]), now - timedelta(days=RETIRED_AFTER_DAYS),
-        Lifecycle.RETIRED, EventKind.RETIRED, now,
-    )  # fmt: skip
-    stale = _move(Q(lifecycle=Lifecycle.ACTIVE), now - timedelta(days=STALE_AFTER_DAYS), Lifecycle.STALE,
-                  EventKind.STALE, now)  # fmt: skip
+        Q(lifecycle__in=[Lifecycle.ACTIVE, Lifecycle.STALE]),
+        now - timedelta(days=RETIRED_AFTER_DAYS),
+        Lifecycle.RETIRED,
+        EventKind.RETIRED,
+        now,
+    )
+    stale = _move(
+        Q(lifecycle=Lifecycle.ACTIVE), now - timedelta(days=STALE_AFTER_DAYS), Lifecycle.STALE, EventKind.STALE, now
+    )
     return {"stale": stale, "retired": retired}
 
 

@@ -1,6 +1,6 @@
 """One-time links that ask a customer for a device's meters when its agent is not reading it.
 
-The link carries a random token; only its SHA-256 is stored (as license keys' secrets are), so the email is the
+The link carries a random token; only its SHA-256 is stored (as licence keys' secrets are), so the email is the
 one copy. A link expires after LINK_DAYS, is used once, and a new one for the same device cancels the old.
 Emails and pages are the reports app's (reports.readings): this module only keeps the rows.
 """

@@ -32,11 +32,32 @@ from portal.lib.bulk import bulk_insert_rows, bulk_update_rows
 # considers: what runs out with printing. Drums, developers and waste boxes are service parts with alerts of
 # their own.
 LEVEL_KINDS = {"toner", "ink"}
-DEVICE_FIELDS = ["last_read_at", "last_seen_at", "lifecycle", "latest_total", "latest_mono", "latest_color",
-                 "lowest_supply_percent", "status_text", "problems", "serial", "identity_key", "hostname",
-                 "location", "contact", "firmware"]  # fmt: skip
-READ_FIELDS = ["device", "result", "read_at", "total", "mono", "color", "values", "sources", "supply_levels",
-               "is_flagged"]  # fmt: skip
+# What concurrent ingests of one device write: reloaded under the row lock, so the newest read wins whichever
+# transaction commits last (a status scan and a read of one site can be interpreted by two workers at once).
+LIVE_FIELDS = [
+    "last_read_at",
+    "last_seen_at",
+    "lifecycle",
+    "latest_total",
+    "latest_mono",
+    "latest_color",
+    "lowest_supply_percent",
+    "status_text",
+    "problems",
+]
+DEVICE_FIELDS = [*LIVE_FIELDS, "serial", "identity_key", "hostname", "location", "contact", "firmware"]
+READ_FIELDS = [
+    "device",
+    "result",
+    "read_at",
+    "total",
+    "mono",
+    "color",
+    "values",
+    "sources",
+    "supply_levels",
+    "is_flagged",
+]
 
 
 def reading_record(
@@ -72,21 +93,6 @@ def meter_sources(reading: DeviceReading) -> dict[str, dict]:
 def supply_levels(reading: DeviceReading) -> dict[str, float]:
     """Supply key -> percent, kept with each meter read for days-to-empty forecasts."""
     return {s.oid: s.level_percent for s in reading.supplies if s.level_percent is not None}
-
-
-# What concurrent ingests of one device write: reloaded under the row lock, so the newest read wins whichever
-# transaction commits last (a status scan and a read of one site can be interpreted by two workers at once).
-LIVE_FIELDS = [
-    "last_read_at",
-    "last_seen_at",
-    "lifecycle",
-    "latest_total",
-    "latest_mono",
-    "latest_color",
-    "lowest_supply_percent",
-    "status_text",
-    "problems",
-]
 
 
 def devices_lock(devices: list[Device]) -> None:
@@ -211,9 +217,19 @@ def flags_store(flagged: list[tuple[int, int, list[Flag]]]) -> None:
     for device_pk, read_pk, flags in flagged:
         for f in flags:
             if f.kind != "reset" or not _episode_moved_back(device_pk, read_pk, f):
-                new.append(MeterFlag(device_id=device_pk, read_id=read_pk, kind=f.kind, meter_kind=f.meter_kind,
-                                     oid=f.oid, previous=f.previous, current=f.current,
-                                     proposed_offset=f.proposed_offset, message=f.message))  # fmt: skip
+                new.append(
+                    MeterFlag(
+                        device_id=device_pk,
+                        read_id=read_pk,
+                        kind=f.kind,
+                        meter_kind=f.meter_kind,
+                        oid=f.oid,
+                        previous=f.previous,
+                        current=f.current,
+                        proposed_offset=f.proposed_offset,
+                        message=f.message,
+                    )
+                )
     MeterFlag.objects.bulk_create(new)
 
 
@@ -222,8 +238,12 @@ def _episode_moved_back(device_pk: int, read_pk: int, flag: Flag) -> bool:
     on from that one), or from the same count on a later read (it is this reset, seen late)."""
     read_at = MeterRead.objects.filter(pk=read_pk).values_list("read_at", flat=True).first()
     resets = MeterFlag.objects.filter(device_id=device_pk, meter_kind=flag.meter_kind, kind="reset", state="open")
-    fields = {"previous": flag.previous, "current": flag.current, "proposed_offset": flag.proposed_offset,
-              "message": flag.message}  # fmt: skip
+    fields = {
+        "previous": flag.previous,
+        "current": flag.current,
+        "proposed_offset": flag.proposed_offset,
+        "message": flag.message,
+    }
     if resets.filter(read_id=read_pk).update(**fields):
         return True
     later = resets.filter(previous=flag.previous, read__read_at__gt=read_at)
@@ -232,11 +252,17 @@ def _episode_moved_back(device_pk: int, read_pk: int, flag: Flag) -> bool:
 
 def _meter_read(device, reading: DeviceReading, values: dict[str, int], flagged: bool, at, result) -> MeterRead:
     return MeterRead(
-        device=device, result=result, read_at=at, total=values.get("total"), mono=values.get("mono"),
-        color=values.get("color"), values=values, sources=meter_sources(reading),
+        device=device,
+        result=result,
+        read_at=at,
+        total=values.get("total"),
+        mono=values.get("mono"),
+        color=values.get("color"),
+        values=values,
+        sources=meter_sources(reading),
         supply_levels=supply_levels(reading),
         is_flagged=flagged,
-    )  # fmt: skip
+    )
 
 
 def read_pair(read: MeterRead | None) -> tuple[dict, datetime] | None:
@@ -338,10 +364,17 @@ def _column_type(field) -> str:
 def _supply_values(s) -> dict:
     """The row's fields (SUPPLY_STATE) from the interpreter's supply."""
     return {
-        "description": s.description[:255], "kind": s.kind, "colour": s.colour or "", "level_percent": s.level_percent,
-        "level_raw": s.level_raw, "max_capacity": s.max_capacity, "unit": s.unit or "", "level_state": s.level_state,
-        "part_number": (s.part_number or "")[:64], "pages_remaining": s.pages_remaining,
-    }  # fmt: skip
+        "description": s.description[:255],
+        "kind": s.kind,
+        "colour": s.colour or "",
+        "level_percent": s.level_percent,
+        "level_raw": s.level_raw,
+        "max_capacity": s.max_capacity,
+        "unit": s.unit or "",
+        "level_state": s.level_state,
+        "part_number": (s.part_number or "")[:64],
+        "pages_remaining": s.pages_remaining,
+    }
 
 
 def _store_supplies(items, at: datetime) -> None:
@@ -356,12 +389,13 @@ def _store_supplies(items, at: datetime) -> None:
         )
     }
     seen, changed = set(), []
+    stamp = DjangoJSONEncoder().default(at)  # as rows_upsert would write it, once rather than for every supply
     for device, reading in reported:
         for supply in reading.supplies:
             key, values = (device.pk, supply.oid[:160]), _supply_values(supply)
             seen.add(key)
             if stored.get(key, (None, None))[1] != tuple(values[name] for name in SUPPLY_STATE):
-                changed.append({"device_id": device.pk, "key": key[1], "updated_at": at, **values})
+                changed.append({"device_id": device.pk, "key": key[1], "updated_at": stamp, **values})
     rows_upsert(Supply, changed, unique=["device", "key"], update=SUPPLY_FIELDS)
     gone = [pk for key, (pk, _values) in stored.items() if key not in seen]
     if gone:
@@ -401,8 +435,11 @@ def _reported_conditions(reading: DeviceReading, sections: frozenset[str]) -> di
         conditions[condition] = ("warning", condition.replace("_", " "), "error_state")
     for alert in reading.alerts:
         code = alert.condition or f"alert_{alert.group}_{alert.code}"
-        conditions[code[:64]] = (alert.severity[:16], (alert.description or code.replace("_", " "))[:255],
-                                 "alert_table")  # fmt: skip
+        conditions[code[:64]] = (
+            alert.severity[:16],
+            (alert.description or code.replace("_", " "))[:255],
+            "alert_table",
+        )
     return conditions
 
 
@@ -423,9 +460,19 @@ def _store_alerts(items, at: datetime, sections: frozenset[str]) -> None:
         reported, current = _reported_conditions(reading, sections), open_alerts.get(device.pk, {})
         cleared += [alert.pk for code, alert in current.items() if code not in reported]
         seen += [current[code].pk for code in reported if code in current]
-        new += [Alert(device=device, code=code, severity=severity, description=text[:255], source=source,
-                      first_seen_at=at, last_seen_at=at)
-                for code, (severity, text, source) in reported.items() if code not in current]  # fmt: skip
+        new += [
+            Alert(
+                device=device,
+                code=code,
+                severity=severity,
+                description=text[:255],
+                source=source,
+                first_seen_at=at,
+                last_seen_at=at,
+            )
+            for code, (severity, text, source) in reported.items()
+            if code not in current
+        ]
     Alert.objects.filter(pk__in=cleared).update(cleared_at=at)
     Alert.objects.filter(pk__in=seen).update(last_seen_at=at)
     Alert.objects.bulk_create(new)

@@ -20,6 +20,7 @@ from agents.choices import DirectiveKind, ResultStatus
 from agents.models import DirectiveResult
 from agents.services.deltas import is_delta
 from meters.services.ingest import IngestSummary, reads_ingest, result_interpret
+from portal.lib.collector import without_collector
 from portal.lib.queue import task_send
 
 INTERPRET_RESULT_TASK = "meters.tasks.interpret_result"
@@ -40,6 +41,7 @@ WHERE id = %(pk)s
 """
 
 
+@without_collector  # loading and interpreting a large payload: portal.lib.collector
 def result_run(result_id: str) -> IngestSummary | None:
     """Interprets a received result in one transaction that holds its row, or splits it into chunks queued for
     any worker. A second delivery while it runs skips it (None), one after it finished finds it interpreted
@@ -88,6 +90,7 @@ def _chunks_queue(result: DirectiveResult, plan: dict) -> IngestSummary:
     return IngestSummary(chunks=len(plan))
 
 
+@without_collector
 def result_chunk_run(result_id: str, chunk: str) -> IngestSummary | None:
     """Interprets one chunk of a split result, in one transaction that also marks it done; the last chunk marks
     the result interpreted. None when the chunk is done, being done by another worker, or not of this result."""
@@ -121,8 +124,13 @@ def _chunk_lock(result_id: str, chunk: str) -> bool:
 def _chunk_done(result: DirectiveResult, chunk: str, summary: IngestSummary, whole: dict) -> None:
     """Marks the chunk done (with what it did and which process did it), and the result interpreted when it was
     the last. The result's row is locked from here to the commit: chunks finishing together take turns."""
-    done = {"devices": summary.devices, "reads": summary.reads, "errors": summary.errors[:100],
-            "pid": os.getpid(), "at": timezone.now().isoformat()}  # fmt: skip
+    done = {
+        "devices": summary.devices,
+        "reads": summary.reads,
+        "errors": summary.errors[:100],
+        "pid": os.getpid(),
+        "at": timezone.now().isoformat(),
+    }
     with connection.cursor() as cursor:
         if whole:
             cursor.execute(_WHOLE_SQL, {"whole": json.dumps(whole), "pk": result.pk})

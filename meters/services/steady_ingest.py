@@ -186,14 +186,22 @@ def _candidates(entries: list[dict]) -> dict[str, dict]:
     return {
         str(entry["device_id"]): entry
         for entry in entries
-        if is_delta(entry) and entry.get("ok", True) and counts[str(entry.get("device_id"))] == 1
+        if is_delta(entry)
+        and entry.get("ok", True)
+        and counts[str(entry.get("device_id"))] == 1
         and is_uuid(entry.get("device_id"))
-    }  # fmt: skip
+    }
 
 
 def _states(site_id: int, device_ids: list[str], at: datetime) -> dict[str, _State]:
-    params = {"site": site_id, "ids": [uuid.UUID(i) for i in device_ids], "at": at, "active": Lifecycle.ACTIVE,
-              "version": profiles_version(), "max_hops": MAX_HOPS}  # fmt: skip
+    params = {
+        "site": site_id,
+        "ids": [uuid.UUID(i) for i in device_ids],
+        "at": at,
+        "active": Lifecycle.ACTIVE,
+        "version": profiles_version(),
+        "max_hops": MAX_HOPS,
+    }
     with connection.cursor() as cursor:
         cursor.execute(_STATES_SQL, params)
         found = json.loads(cursor.fetchone()[0])
@@ -317,8 +325,7 @@ def _is_int32_level(value) -> bool:
 
 @transaction.atomic
 def _write(rows: list[dict], flagged: dict[int, list], result: DirectiveResult, at: datetime, levels: list) -> int:
-    params = {"rows": json.dumps(rows, separators=(",", ":")), "result": result.pk, "at": at,
-              "head": result.public_id}  # fmt: skip
+    params = {"rows": json.dumps(rows, separators=(",", ":")), "result": result.pk, "at": at, "head": result.public_id}
     with connection.cursor() as cursor:
         # The devices' rows in id order first, as the full path locks them: two ingests never deadlock.
         cursor.execute(_LOCK_SQL, [sorted(row["device"] for row in rows)])

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince, timeuntil
@@ -40,9 +41,10 @@ def when(value: datetime | None, tz=None, empty: str = "never") -> SafeString:
         return format_html('<span class="muted">{}</span>', empty)
     zone = _zone(tz)
     local = timezone.localtime(value, zone)
-    exact = f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({zone.key})"
-    return format_html('<time datetime="{}" title="{}">{}</time>', value.isoformat(), exact,
-                       relative(value, timezone.now()))  # fmt: skip
+    exact = f"{date_format(local, 'DATETIME_FORMAT')} ({zone.key})"  # the dealer's locale (portal.lib.locale)
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>', value.isoformat(), exact, relative(value, timezone.now())
+    )
 
 
 @register.filter
@@ -51,7 +53,10 @@ def volume_chart(months) -> SafeString:
 
 
 @register.filter
-def meter_chart(points) -> SafeString:
+def meter_chart(points, tz=None) -> SafeString:
+    """The device's meter chart, its times in the site's zone (tz) so the axis reads as the site's clock."""
+    zone = _zone(tz)
+    points = [{**p, "day": timezone.localtime(p["day"], zone)} for p in points]
     series = [name for name in ("total", "mono", "color") if any(p.get(name) for p in points)]
     if "total" in series and len(series) == 3:
         series.remove("total")  # mono and colour lines say more than their sum on the same axis
@@ -105,8 +110,13 @@ def fleet_panel(context, *, customer=None, site=None) -> dict:
     site_ids = [site.pk] if site is not None else list(customer.sites.values_list("pk", flat=True))
     devices = list(selectors.site_devices(site_ids=site_ids))
     scope = f"site={site.public_id}" if site is not None else f"customer={customer.public_id}"
-    return {"devices": devices, "scope": scope, "show_site": site is None, "user": context.get("user"),
-            "truncated": len(devices) >= selectors.SITE_DEVICES_LIMIT}  # fmt: skip
+    return {
+        "devices": devices,
+        "scope": scope,
+        "show_site": site is None,
+        "user": context.get("user"),
+        "truncated": len(devices) >= selectors.SITE_DEVICES_LIMIT,
+    }
 
 
 # What a dealer reads for a supply that gives no percentage (the Printer-MIB's -1/-2/-3, or no capacity).

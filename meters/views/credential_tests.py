@@ -52,9 +52,11 @@ class CredentialTestView(EditorRequiredMixin, PublicIdObjectMixin, View):
         site = get_object_or_404(Site.objects.active(), public_id=chosen) if is_uuid(chosen) else None
         try:
             directives = credential_test_request(
-                credential=credential, requested_by=request.user.email, address=request.POST.get("address", ""),
+                credential=credential,
+                requested_by=request.user.email,
+                address=request.POST.get("address", ""),
                 site=site,
-            )  # fmt: skip
+            )
         except TestRefused as refused:
             messages.error(request, f"Not tested: {refused}")
         else:

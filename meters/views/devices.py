@@ -14,11 +14,20 @@ from meters.filtersets import DeviceFilterSet
 from meters.forecast import supply_forecasts
 from meters.models import Device
 from meters.views.htmx import is_htmx
+from meters.views.reads import reads_context
+from portal.lib.pagination import ForgivingPageMixin
 from portal.lib.views import DealerPageMixin, PublicIdObjectMixin
 
-SORT_COLUMNS = [("customer", "Customer / site"), ("model", "Device"), ("serial", "Serial"), ("ip", "Address"),
-                ("total", "Total pages"), ("toner", "Lowest supply"), ("last_read", "Last read"),
-                ("status", "Status")]  # fmt: skip
+SORT_COLUMNS = [
+    ("customer", "Customer / site"),
+    ("model", "Device"),
+    ("serial", "Serial"),
+    ("ip", "Address"),
+    ("total", "Total pages"),
+    ("toner", "Lowest supply"),
+    ("last_read", "Last read"),
+    ("status", "Status"),
+]
 
 
 CUSTOMER_OPTIONS_LIMIT = 500
@@ -32,7 +41,7 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-class DeviceListView(DealerPageMixin, ListView):
+class DeviceListView(DealerPageMixin, ForgivingPageMixin, ListView):
     template_name = "meters/device_list.html"
     paginate_by = 50
 
@@ -47,13 +56,18 @@ class DeviceListView(DealerPageMixin, ListView):
         return sort if sort.lstrip("-") in selectors.DEVICE_SORTS else "customer"
 
     def get_template_names(self) -> list[str]:
-        return ["meters/_device_table.html"] if is_htmx(self.request) else [self.template_name]
+        return ["meters/_device_list_swap.html"] if is_htmx(self.request) else [self.template_name]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         filtered = bool(self.request.GET.dict().keys() - {"sort", "page"})
-        context.update(filterset=self.filterset, sort=self.sort, sort_columns=SORT_COLUMNS,
-                       lifecycles=Lifecycle.choices, filtered=filtered)  # fmt: skip
+        context.update(
+            filterset=self.filterset,
+            sort=self.sort,
+            sort_columns=SORT_COLUMNS,
+            lifecycles=Lifecycle.choices,
+            filtered=filtered,
+        )
         if not is_htmx(self.request):
             context.update(customer_options=self._customer_options(), manufacturers=self._manufacturers())
         return context
@@ -92,12 +106,17 @@ class DeviceDetailView(DealerPageMixin, PublicIdObjectMixin, DetailView):
         forecasts = supply_forecasts(selectors.device_supply_history(device=device), now=now)
         supplies = list(device.supplies.all())
         for supply in supplies:
-            supply.days_left = forecasts.get(supply.key)
+            supply.forecast = forecasts.get(supply.key)
         context.update(
-            tz=device.site.time_zone, supplies=supplies, latest=selectors.device_latest_read(device=device),
-            history=selectors.device_read_history(device=device), alerts=selectors.device_alerts(device=device),
-            flags=selectors.device_flags(device=device), events=selectors.device_events(device=device),
-        )  # fmt: skip
+            tz=device.site.time_zone,
+            supplies=supplies,
+            latest=selectors.device_latest_read(device=device),
+            history=selectors.device_read_history(device=device),
+            alerts=selectors.device_alerts(device=device),
+            flags=selectors.device_flags(device=device),
+            events=selectors.device_events(device=device),
+            **reads_context(self.request, device),
+        )
         return context
 
 

@@ -3,6 +3,8 @@
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.generic import View
 
 from meters import selectors
@@ -34,13 +36,14 @@ def _chosen(counter: selectors.KnownCounter) -> str:
 
 
 def how_text(counter: selectors.KnownCounter) -> str:
-    """'Mapped to Mono by admin@… on 2026-11-28 (profile: Print mono)' or 'Profile: Print mono'."""
+    """'Mapped to Mono by admin@… on 28 Nov 2026 (profile: Print mono)' or 'Profile: Print mono'."""
     profile = _profile_text(counter)
     if counter.mapped is None:
         return f"Profile: {profile}"
     target = METER_LABELS.get(counter.mapped.kind, counter.mapped.kind) if counter.mapped.kind else "not billed"
     by = counter.mapped.changed_by or "an admin"
-    return f"Mapped to {target} by {by} on {counter.mapped.changed_at:%Y-%m-%d} (profile: {profile})"
+    on = date_format(timezone.localtime(counter.mapped.changed_at), "DATE_FORMAT")
+    return f"Mapped to {target} by {by} on {on} (profile: {profile})"
 
 
 def _profile_text(counter: selectors.KnownCounter) -> str:

@@ -19,6 +19,9 @@ class DeviceReadNowView(EditorRequiredMixin, PublicIdObjectMixin, View):
             messages.info(request, refusal[1])
         else:
             devices_read_request(site=device.site, devices=[device], requested_by=request.user.email)
-            messages.success(request, f"Read of {device.display_name} queued: an agent that is listening starts it "
-                             "within seconds, others at their next poll.")  # fmt: skip
+            messages.success(
+                request,
+                f"Read of {device.display_name} queued: an agent that is listening starts it "
+                "within seconds, others at their next poll.",
+            )
         return redirect("device-detail", public_id=device.public_id)

@@ -1,11 +1,15 @@
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
-from agents.forms import EmailListField
 from portal.accounts.lockout import Lockout, sign_in_attempt_begin, sign_in_attempt_failed, sign_in_attempt_succeeded
 from portal.accounts.models import Role, User
+from portal.lib.forms import EmailListField, time_zone_field
+from portal.lib.urls import absolute_url
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 HOURS = [(h, f"{h:02d}:00") for h in range(24)]
@@ -39,6 +43,15 @@ class SignInForm(LockoutMixin, AuthenticationForm):
     username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True}))
 
 
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form; the link names the user by public id, on the dealer's host as other emails do."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        path = reverse("accounts:password-reset-confirm", args=[context["user"].public_id, context["token"]])
+        context["reset_url"] = absolute_url(path)
+        super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+
+
 class AdminSignInForm(LockoutMixin, AdminAuthenticationForm):
     """The operators' /admin/ sign-in on the central host, under the same lockout."""
 
@@ -54,6 +67,17 @@ class UserCreateForm(forms.Form):
         if User.objects.filter(email=email).exists():
             raise forms.ValidationError("A user with this email exists already.")
         return email
+
+    def clean(self):
+        """The password's reasons next to the email's: one round of corrections, not two."""
+        cleaned = super().clean()
+        if password := cleaned.get("password"):
+            person = User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
+            try:
+                validate_password(password, user=person)
+            except ValidationError as exc:
+                self.add_error("password", exc)
+        return cleaned
 
 
 class UserUpdateForm(forms.ModelForm):
@@ -71,15 +95,20 @@ class DealerSettingsForm(forms.Form):
     reply_to_email = forms.EmailField(required=False, help_text="Where customers' replies to reports go.")
     enrollment_password = forms.CharField(
         required=False,
+        label="Enrolment password",  # the field's name is the API's; the label is British (docs/wording.md)
         widget=forms.PasswordInput,
-        help_text="For 'Get License Key' at a customer's PC. Leave empty to keep it; it is stored hashed.",
+        help_text="For 'Get Licence Key' at a customer's PC. Leave empty to keep it; it is stored hashed.",
     )
-    disable_enrollment_password = forms.BooleanField(required=False, label="Turn 'Get License Key' off")
+    disable_enrollment_password = forms.BooleanField(required=False, label="Turn 'Get Licence Key' off")
     phone = forms.CharField(max_length=50, required=False, help_text="Signs the emails your customers get.")
+    time_zone = time_zone_field(
+        required=False, help_text="Where you work: new sites start in it; change a site's own on its page."
+    )
     notification_emails = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Who gets new-device and toner/service alert emails (and report copies), one per line.",
-    )  # fmt: skip
+    )
     toner_alert_percent = forms.IntegerField(min_value=1, max_value=90, help_text="Toner at or below this is low.")
     discovery_weekdays = forms.TypedMultipleChoiceField(
         choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple, help_text="Network discovery, site time."
@@ -91,11 +120,17 @@ class DealerSettingsForm(forms.Form):
     status_interval_minutes = forms.IntegerField(min_value=5, max_value=1440, label="Status scan every (minutes)")
     technicians_manage_keys = forms.BooleanField(
         required=False,
-        label="Technicians may manage license keys and archive",
-        help_text="Off: only admins generate and revoke license keys, switch agents off, and archive or restore "
+        label="Technicians may manage licence keys and archive",
+        help_text="Off: only admins generate and revoke licence keys, switch agents off, and archive or restore "
         "customers and sites.",
     )
 
     def clean_notification_emails(self):
         field = EmailListField(required=False)
         return field.clean(self.cleaned_data.get("notification_emails", ""))
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("time_zone") and "time_zone" not in self.errors:
+            cleaned.pop("time_zone", None)  # not sent (older pages, scripts): the dealer's zone stays as it is
+        return cleaned

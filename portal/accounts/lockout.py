@@ -66,6 +66,11 @@ def sign_in_attempt_succeeded(*, attempt: SignInAttempt) -> None:
     SignInAttempt.objects.filter(email=attempt.email).delete()
 
 
+def sign_in_failures_clear(*, email: str) -> None:
+    """A new password set through the reset link: earlier guesses at the old one no longer lock the account."""
+    SignInAttempt.objects.filter(email=email.strip().lower()).delete()
+
+
 def _recent() -> QuerySet[SignInAttempt]:
     return SignInAttempt.objects.filter(attempted_at__gt=timezone.now() - WINDOW)
 

@@ -60,7 +60,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def can_manage_keys(self) -> bool:
-        """License keys, switching agents off, archiving customers and sites: admins, and technicians where the
+        """Licence keys, switching agents off, archiving customers and sites: admins, and technicians where the
         dealer allows it. A user exists only in its dealer's schema, so the connection's tenant is its dealer."""
         if self.is_dealer_admin:
             return True

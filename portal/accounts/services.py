@@ -1,6 +1,10 @@
 """Staff accounts and their personal API tokens."""
 
+import hashlib
+
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
 from portal.accounts.models import ApiToken, Role, User
@@ -11,6 +15,22 @@ def user_create(*, email: str, password: str | None, role: str = Role.VIEWER, fu
     if password:
         validate_password(password, user=User(email=email, full_name=full_name))
     return User.objects.create_user(email=email, password=password, role=role, full_name=full_name)
+
+
+RESET_EMAILS_PER_HOUR = 3
+
+
+def password_reset_allowed(*, email: str) -> bool:
+    """At most RESET_EMAILS_PER_HOUR reset emails an hour to one address: the form is open to anyone, and must
+    not become a way to flood a colleague's mailbox. Counted in the cache, per dealer, whether or not the
+    address is a user's (the answer must not tell)."""
+    digest = hashlib.sha256(f"{connection.schema_name}:{email.strip().lower()}".encode()).hexdigest()[:32]
+    key = f"password-reset:{digest}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        return cache.incr(key) <= RESET_EMAILS_PER_HOUR
+    except ValueError:  # expired between add and incr, or the cache is away: fail open, as the throttles do
+        return True
 
 
 def user_update(*, user: User, role: str | None = None, full_name: str | None = None, is_active=None) -> User:

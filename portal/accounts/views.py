@@ -1,14 +1,18 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.generic import FormView, ListView, View
 
 from portal.accounts import forms, services
+from portal.accounts.lockout import sign_in_failures_clear
 from portal.accounts.models import ApiToken, User
 from portal.dealers.services import dealer_settings_update
+from portal.lib.email import sender_address
+from portal.lib.ids import is_uuid
 from portal.lib.views import AdminRequiredMixin, DealerPageMixin
 
 
@@ -34,12 +38,69 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return super().form_valid(form)
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Anyone may ask; the answer is the same page whether or not the address is a user's here."""
+
+    template_name = "accounts/password_reset.html"
+    form_class = forms.PasswordResetForm
+    subject_template_name = "accounts/email/password_reset/subject.txt"
+    email_template_name = "accounts/email/password_reset/body.txt"
+    html_email_template_name = "accounts/email/password_reset/body.html"
+    success_url = reverse_lazy("accounts:password-reset-sent")
+
+    def form_valid(self, form):
+        if not services.password_reset_allowed(email=form.cleaned_data["email"]):
+            return redirect(self.success_url)  # the same answer; no further email this hour
+        return super().form_valid(form)
+
+    @property
+    def from_email(self) -> str:
+        return sender_address(self.request.tenant)
+
+    @property
+    def extra_email_context(self) -> dict:
+        dealer = self.request.tenant
+        return {
+            "dealer_name": dealer.name,
+            "dealer_email": dealer.reply_to_email or None,
+            "dealer_phone": dealer.phone or None,
+            "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+        }
+
+
+class PasswordResetSentView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_sent.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The emailed link. Django's view, with users found by public id (the URL's `uidb64` holds it), and on
+    success the sign-in page, where the new password is typed for the first time."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:login")
+
+    def get_user(self, uidb64):
+        return User.objects.filter(public_id=uidb64, is_active=True).first() if is_uuid(uidb64) else None
+
+    def render_to_response(self, context, **kwargs):
+        if not context.get("validlink"):  # used, expired, or never one: answered like a used reading link
+            kwargs["status"] = 404
+        return super().render_to_response(context, **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        sign_in_failures_clear(email=form.user.email)
+        messages.success(self.request, "Your new password is set. Sign in with it.")
+        return response
+
+
 class UserListView(AdminRequiredMixin, ListView):
     template_name = "accounts/user_list.html"
     queryset = User.objects.order_by("-is_active", "email")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(form=forms.UserCreateForm(), **kwargs)
+        kwargs.setdefault("form", forms.UserCreateForm())  # post() passes the refused form, with its errors
+        return super().get_context_data(**kwargs)
 
     def post(self, request):
         form = forms.UserCreateForm(request.POST)
@@ -48,6 +109,8 @@ class UserListView(AdminRequiredMixin, ListView):
                 services.user_create(**form.cleaned_data)
             except ValidationError as exc:
                 form.add_error("password", exc)
+            except IntegrityError:  # another admin added the same email a moment ago
+                form.add_error("email", "A user with this email exists already.")
         if not form.is_valid():
             self.object_list = self.get_queryset()
             return render(request, self.template_name, self.get_context_data(form=form))
@@ -94,8 +157,18 @@ class DealerSettingsView(AdminRequiredMixin, FormView):
 
     def get_initial(self):
         dealer = connection.tenant
-        fields = ["name", "reply_to_email", "phone", "toner_alert_percent", "discovery_weekdays", "discovery_hour",
-                  "read_hours", "status_interval_minutes", "technicians_manage_keys"]  # fmt: skip
+        fields = [
+            "name",
+            "reply_to_email",
+            "phone",
+            "time_zone",
+            "toner_alert_percent",
+            "discovery_weekdays",
+            "discovery_hour",
+            "read_hours",
+            "status_interval_minutes",
+            "technicians_manage_keys",
+        ]
         initial = {field: getattr(dealer, field) for field in fields}
         return {**initial, "notification_emails": "\n".join(dealer.notification_emails)}
 

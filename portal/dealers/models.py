@@ -1,6 +1,7 @@
 """A dealer is a tenant: one PostgreSQL schema each (django-tenants)."""
 
 import re
+import zoneinfo
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.postgres.fields import ArrayField
@@ -8,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
-# The code is public: it names the dealer in host names, license keys and agent tokens.
+# The code is public: it names the dealer in host names, licence keys and agent tokens.
 DEALER_CODE_RE = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
 RESERVED_CODES = {"www", "api", "admin", "public", "static", "mail", "agent", "portal", "pg", "information-schema"}
 
@@ -20,6 +21,11 @@ def validate_dealer_code(code: str) -> None:
         )
     if code in RESERVED_CODES or code.startswith("pg-"):
         raise ValidationError(f"'{code}' is reserved.", code="reserved")
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"'{value}' is not a time zone name such as Europe/Berlin or America/Chicago.")
 
 
 def schema_name_for(code: str) -> str:
@@ -39,10 +45,12 @@ class Dealer(TenantMixin):
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
     is_active = models.BooleanField(default=True)
-    # "Get License Key" at a customer's PC: dealer code + this password (hashed like a user password).
+    # "Get Licence Key" at a customer's PC: dealer code + this password (hashed like a user password).
     enrollment_password = models.CharField(max_length=256, blank=True)
     reply_to_email = models.EmailField(blank=True)
     phone = models.CharField(max_length=50, blank=True)
+    # Where the dealer works: new sites start in it, and a customer with no site yet is scheduled in it.
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     # Schedules every site inherits unless it overrides them (local time of each site).
     discovery_weekdays = ArrayField(models.PositiveSmallIntegerField(), default=default_discovery_weekdays)
     discovery_hour = models.PositiveSmallIntegerField(default=14)
@@ -51,7 +59,7 @@ class Dealer(TenantMixin):
     # Alerts: who hears about them, and when toner counts as low.
     notification_emails = ArrayField(models.EmailField(), default=list, blank=True)
     toner_alert_percent = models.PositiveSmallIntegerField(default=15)
-    # License keys and archiving are admin work unless the dealer lets technicians do them too.
+    # Licence keys and archiving are admin work unless the dealer lets technicians do them too.
     technicians_manage_keys = models.BooleanField(default=False)
 
     auto_create_schema = True

@@ -1,19 +1,16 @@
 """Creating a dealer: its schema (migrated by django-tenants), its host name and its first admin."""
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
-from agents.models import Site
 from portal.accounts.models import Role, User
 from portal.accounts.services import user_create
 from portal.dealers.models import Dealer, Domain, schema_name_for, validate_dealer_code
-
-DEFAULT_PORTS = {"http": 80, "https": 443}
+from portal.dealers.signals import dealer_schedule_changed
+from portal.lib.urls import dealer_origin
 
 
 class DealerExists(Exception):
@@ -25,11 +22,8 @@ def dealer_host(code: str) -> str:
 
 
 def dealer_url(code: str, path: str = "/") -> str:
-    """An address on the dealer's host as its staff reach it: the configured scheme, and the port of
-    PORTAL_CENTRAL_URL (none when it is the scheme's default, as behind the bundled nginx)."""
-    port = urlsplit(settings.PORTAL_CENTRAL_URL).port
-    shown = f":{port}" if port and port != DEFAULT_PORTS.get(settings.PORTAL_SCHEME) else ""
-    return f"{settings.PORTAL_SCHEME}://{dealer_host(code)}{shown}{path}"
+    """An address on the dealer's host as its staff reach it (portal.lib.urls: scheme, host and port)."""
+    return dealer_origin(code) + path
 
 
 def public_tenant_ensure() -> Dealer:
@@ -71,9 +65,19 @@ def user_create_check(email: str, password: str) -> None:
 
 
 SCHEDULE_FIELDS = {"discovery_weekdays", "discovery_hour", "read_hours", "status_interval_minutes"}
-SETTINGS_FIELDS = ("name", "reply_to_email", "phone", "notification_emails", "toner_alert_percent",
-                   "discovery_weekdays", "discovery_hour", "read_hours", "status_interval_minutes",
-                   "technicians_manage_keys")  # fmt: skip
+SETTINGS_FIELDS = (
+    "name",
+    "reply_to_email",
+    "phone",
+    "time_zone",
+    "notification_emails",
+    "toner_alert_percent",
+    "discovery_weekdays",
+    "discovery_hour",
+    "read_hours",
+    "status_interval_minutes",
+    "technicians_manage_keys",
+)
 
 
 def dealer_settings_update(
@@ -94,6 +98,6 @@ def dealer_settings_update(
 
 
 def _reschedule_sites(dealer: Dealer) -> None:
-    """New default days or hours apply from now: each site's next times are recomputed at the next pass."""
+    """Tells the apps above (agents resets its sites' next due times) inside the dealer's schema."""
     with schema_context(dealer.schema_name):
-        Site.objects.update(next_discovery_at=None, next_read_at=None, next_status_at=None)
+        dealer_schedule_changed.send(sender=Dealer, dealer=dealer)

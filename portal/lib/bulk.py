@@ -53,8 +53,16 @@ def _unnest(columns) -> str:
     return "unnest(" + ", ".join(_array(field) for field in columns) + ")"
 
 
-PLAIN_FIELDS = (models.IntegerField, models.BooleanField, models.CharField, models.TextField, models.ForeignKey,
-                models.DateTimeField, models.FloatField, models.AutoField)  # fmt: skip
+PLAIN_FIELDS = (
+    models.IntegerField,
+    models.BooleanField,
+    models.CharField,
+    models.TextField,
+    models.ForeignKey,
+    models.DateTimeField,
+    models.FloatField,
+    models.AutoField,
+)
 PLAIN_VALUES = (int, str, float, datetime)
 
 # A JSON column goes as one JSON array: psycopg escapes a text[] element by element, which is slow.
@@ -79,6 +87,8 @@ def _column(field, values: list):
     if isinstance(field, models.JSONField):
         return json.dumps(values, cls=field.encoder)
     if isinstance(field, PLAIN_FIELDS):  # values the driver sends as they are: skip per-value preparation
-        return [value if value is None or isinstance(value, PLAIN_VALUES) else field.get_db_prep_save(value, connection)
-                for value in values]  # fmt: skip
+        return [
+            value if value is None or isinstance(value, PLAIN_VALUES) else field.get_db_prep_save(value, connection)
+            for value in values
+        ]
     return [field.get_db_prep_save(value, connection) for value in values]

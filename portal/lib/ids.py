@@ -2,6 +2,8 @@
 
 import uuid
 
+NOT_AN_ID = "'{value}' is not an id: expected a UUID such as 7f9c2ba4-…"  # the API's 400, here and in filter sets
+
 
 def is_uuid(value) -> bool:
     """True when `value` reads as a UUID: only such ids may reach a `uuid` column (anything else is an error)."""
@@ -21,5 +23,5 @@ def uuid_param(params, name: str) -> str | None:
     if value in (None, ""):
         return None
     if not is_uuid(value):
-        raise ValidationError({name: f"'{value}' is not an id: expected a UUID such as 7f9c2ba4-…"})
+        raise ValidationError({name: NOT_AN_ID.format(value=value)})
     return value

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "portal.health.ProbeMiddleware",  # /healthz and /readyz, before the tenant lookup that needs the database
     "portal.security.TrustedProxyMiddleware",
     "portal.middleware.DealerHostMiddleware",
+    "portal.lib.locale.DealerLocaleMiddleware",  # dates in the dealer's locale, once the dealer is known
     "agents.agent_api.tenancy.AgentCredentialTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.security.ContentSecurityPolicyMiddleware",
@@ -117,7 +118,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# One English for every dealer's words (British: docs/wording.md); the locale only decides how dates print.
+# DEALER_LOCALE is every dealer's until dealers have a locale of their own (portal.lib.locale): en-gb or en-us.
+DEALER_LOCALE = env("DEALER_LOCALE", "en-gb").lower()
+if DEALER_LOCALE not in {"en-gb", "en-us"}:
+    raise ValueError(f"DEALER_LOCALE must be en-gb or en-us, not {DEALER_LOCALE!r}")
+LANGUAGE_CODE = DEALER_LOCALE
+LANGUAGES = [("en-gb", "English (United Kingdom)"), ("en-us", "English (United States)")]
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -4,6 +4,9 @@ from django.urls import path
 
 from reports.api import views
 
+email_report = views.CustomerEmailReportView.as_view()
+
 urlpatterns = [
     path("billing-export/", views.BillingExportView.as_view(), name="billing-export"),
+    path("customers/<uuid:public_id>/email-report/", email_report, name="customer-email-report"),
 ]

@@ -1,15 +1,20 @@
-"""Dealer API v1 for reports: the billing export an ERP imports (docs/billing-export.md)."""
+"""Dealer API v1 for reports: the billing export an ERP imports (docs/billing-export.md), and a customer's meter
+report emailed now."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agents.models import Customer
 from reports.billing.forms import BillingExportForm
 from reports.billing.responses import CSV_CONTENT_TYPE, billing_export_response
 from reports.excel.builder import CONTENT_TYPE as XLSX_CONTENT_TYPE
+from reports.services.runs import report_run_request
 
 
 class BadExportRequest(APIException):
@@ -63,3 +68,24 @@ class BillingExportView(APIView):
         if not form.is_valid():
             raise BadExportRequest(form.reason())
         return billing_export_response(form.export_request())
+
+
+class CustomerEmailReportView(GenericAPIView):
+    """POST /customers/<id>/email-report/: here rather than on agents' CustomerViewSet, because agents must not
+    import reports. Technicians and admins (RolePermission); archived customers are not found, as in the list."""
+
+    queryset = Customer.objects.active()
+    lookup_field = "public_id"
+
+    @extend_schema(
+        operation_id="customers_email_report_create",
+        request=None,
+        responses={202: dict, 400: OpenApiResponse(description="The customer has no report recipients.")},
+        description="Build the meter report now and email it.",
+    )
+    def post(self, request, public_id):
+        customer = self.get_object()
+        if not customer.report_emails:
+            raise ValidationError({"report_emails": "The customer has no report recipients."})
+        run = report_run_request(customer=customer, requested_by=request.user.email)
+        return Response({"report_id": str(run.public_id), "status": run.status}, status=202)

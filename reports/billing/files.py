@@ -1,4 +1,5 @@
-"""The billing export as files: CSV text chunks, or an .xlsx workbook written row by row (openpyxl write-only).
+"""The billing export as an .xlsx workbook written row by row (openpyxl write-only); its CSV is
+portal.lib.csv_stream.csv_chunks.
 
 Plain Python. Both take the columns and an iterable of lines (lists of plain values from billing.lines) and hold
 one chunk of rows at a time, so memory stays flat whatever the fleet's size.
@@ -6,9 +7,7 @@ one chunk of rows at a time, so memory stays flat whatever the fleet's size.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -18,15 +17,11 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
-from reports.billing.lines import Column
+from portal.lib.columns import Column
+from portal.lib.xlsx import clean_text
 from reports.excel.stream import StreamingSheet, Styled, add_streaming_sheet
 from reports.excel.styles import CellFormat
-from reports.excel.values import clean_text
 
-# A spreadsheet opening the CSV would run text starting with these as a formula; the text comes from printers'
-# own settings (location, model), which anyone on the customer's network can type.
-FORMULA_STARTS = ("=", "+", "-", "@")
-ROWS_PER_CHUNK = 500
 SHEET_TITLE = "Billing"
 ABOUT_TITLE = "About"
 WIDTHS = {
@@ -44,34 +39,6 @@ WIDTHS = {
 KIND_WIDTHS = {"text": 14, "time": 17, "day": 11, "count": 11, "note": 60}
 RIGHT_ALIGNED = frozenset({"time", "day", "count"})
 KIND_FORMATS: dict[str, CellFormat] = {"time": "date", "day": "day", "count": "count"}
-
-
-def csv_cell(value: object) -> str:
-    """ISO 8601 times with their UTC offset, ISO dates, plain integers, empty for unknown."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, int):
-        return str(value)
-    text = clean_text(value) or ""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
-def csv_chunks(columns: list[Column], lines: Iterable[list[object]]) -> Iterator[str]:
-    """RFC 4180 CSV (comma, double quotes, CRLF), the header row first, in chunks of ROWS_PER_CHUNK lines."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([column.name for column in columns])
-    for count, line in enumerate(lines, 1):
-        writer.writerow([csv_cell(value) for value in line])
-        if count % ROWS_PER_CHUNK == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
 
 
 def write_xlsx(

@@ -10,17 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Literal
 
 from meters.interpret.types import BILLING_KINDS
-from reports.excel.values import zone
+from portal.lib.columns import Column, ColumnKind
+from portal.lib.zones import zone
 
 BASE_KINDS = ("total", "mono", "color")  # always columns, so an ERP mapping never loses them
 LAST_DAY = timedelta(hours=24)
 MAX_PERIOD_DAYS = 366
 MAX_FLAG_DETAILS = 10
 
-ColumnKind = Literal["text", "time", "day", "count", "note"]
 IDENTITY: tuple[tuple[str, ColumnKind], ...] = (
     ("customer", "text"),
     ("customer_account", "text"),
@@ -48,12 +47,6 @@ TRAILER: tuple[tuple[str, ColumnKind], ...] = (
     ("usage_note", "note"),
     ("open_flag_details", "note"),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    name: str
-    kind: ColumnKind
 
 
 @dataclass(frozen=True, slots=True)

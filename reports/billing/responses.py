@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django_tenants.utils import tenant_context
 
-from reports.billing.files import csv_chunks, write_xlsx
+from portal.lib.csv_stream import csv_chunks
+from reports.billing.files import write_xlsx
 from reports.billing.forms import ExportRequest
 from reports.billing.lines import line_values, plan_columns
 from reports.billing.selectors import billing_devices, billing_stated_kinds

@@ -17,8 +17,8 @@ from django.db import connection
 from agents.models import Customer, Site
 from meters.choices import RULE_ENTERED, FlagState, Lifecycle
 from meters.models import Device, MeterFlag, MeterRead
+from portal.lib.zones import zone
 from reports.billing.lines import MAX_FLAG_DETAILS, BillingDevice, OpenFlag, Period, Read
-from reports.excel.values import zone
 
 BATCH_SIZE = 2000
 TABLES = {

@@ -8,13 +8,13 @@ from typing import BinaryIO
 
 from openpyxl import Workbook
 
+from portal.lib.xlsx import XLSX_CONTENT_TYPE, clean_text
 from reports.excel.data import ReportInput
 from reports.excel.devices_sheet import write_devices
 from reports.excel.summary import summarize
 from reports.excel.summary_sheet import write_summary
-from reports.excel.values import clean_text
 
-CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT_TYPE = XLSX_CONTENT_TYPE  # the name reports' modules know it by
 
 
 def write_report(report: ReportInput, destination: str | Path | BinaryIO) -> None:

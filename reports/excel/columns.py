@@ -9,34 +9,36 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import tzinfo
-from functools import lru_cache
 from typing import Literal
 
 from meters.interpret.types import METER_LABELS as BILLING_LABELS
+from meters.supply_keys import COLOUR_ORDER, SupplyKey, supply_key
+from portal.lib.xlsx import clean_text
+from portal.lib.zones import zone
 from reports.excel.data import DeviceRow, Supply
-from reports.excel.values import clean_text, local_naive, volume, zone
+from reports.excel.values import local_naive, volume
 
-ColumnKind = Literal["text", "date", "meter", "volume", "supply", "status", "flags"]
-SupplyKey = tuple[str, str]  # (kind, colour): ("toner", "black"), ("opc", "")
+ColumnKind = Literal["text", "date", "meter", "start_meter", "volume", "supply", "status", "flags"]
 
 # Billing meters in the order meters.interpret.types.BILLING_KINDS gives them, then what is counted but not billed.
 METER_LABELS = {**BILLING_LABELS, "unsplit": "Unsplit (no mono/colour split)"}
 VOLUME_KINDS = ("total", "mono", "color")
-COLOUR_ORDER = ("black", "cyan", "magenta", "yellow")
-# CUPS markers and some Printer-MIB agents give colours as RGB hex rather than names.
-HEX_COLOURS = {"#000000": "black", "#00ffff": "cyan", "#ff00ff": "magenta", "#ffff00": "yellow"}
 SUPPLY_LABELS = {"opc": "drum", "waste_toner": "waste toner", "developer": "developer", "fuser": "fuser"}
+# Customer, model and serial first: the sheet freezes them (FROZEN_COLUMNS) so the device stays in view as the
+# meters scroll by. The start read's date sits beside the last read's, as its meters sit beside the current ones.
 IDENTITY: tuple[tuple[str, str, ColumnKind], ...] = (
     ("customer", "Customer", "text"),
-    ("site", "Site", "text"),
-    ("manufacturer", "Manufacturer", "text"),
     ("model", "Model", "text"),
     ("serial", "Serial", "text"),
+    ("manufacturer", "Manufacturer", "text"),
+    ("site", "Site", "text"),
     ("ip", "IP address", "text"),
     ("location", "Location", "text"),
     ("first_seen", "First seen", "date"),
+    ("start_read_at", "Start read", "date"),
     ("last_read", "Last read", "date"),
 )
+FROZEN_COLUMNS = 3
 STATUS_LABELS = {"new": "New", "stale": "Stale"}
 
 
@@ -52,7 +54,10 @@ def plan_columns(devices: Iterable[DeviceRow]) -> list[Column]:
     devices = list(devices)
     meters = _meter_kinds(devices)
     columns = [Column(header, kind, key) for key, header, kind in IDENTITY]
-    columns += [Column(meter_label(kind), "meter", kind) for kind in meters]
+    for kind in meters:
+        if kind in VOLUME_KINDS:  # the meter the period's pages are counted from, beside the current one
+            columns.append(Column(f"{meter_label(kind)} at start", "start_meter", kind))
+        columns.append(Column(meter_label(kind), "meter", kind))
     columns += [Column(f"{meter_label(kind)} in period", "volume", kind) for kind in VOLUME_KINDS if kind in meters]
     columns += [Column(supply_label(key), "supply", supply=key) for key in _supply_keys(devices)]
     return [*columns, Column("Status", "status"), Column("Flags", "flags")]
@@ -66,16 +71,6 @@ def _meter_kinds(devices: list[DeviceRow]) -> list[str]:
     present = {kind for d in devices for kind, value in d.meters.items() if value is not None}
     known = [kind for kind in METER_LABELS if kind in present]
     return known + sorted(present - set(METER_LABELS))
-
-
-def supply_key(supply: Supply) -> SupplyKey:
-    return _supply_key(supply.kind, supply.colour)
-
-
-@lru_cache(maxsize=1024)  # a fleet has a handful of (kind, colour) spellings, asked for per device and column
-def _supply_key(kind: str | None, colour: str | None) -> SupplyKey:
-    name = (colour or "").strip().lower()
-    return ((kind or "toner").strip().lower(), HEX_COLOURS.get(name, name))
 
 
 def supply_label(key: SupplyKey) -> str:
@@ -122,6 +117,8 @@ def _value(device: DeviceRow, column: Column, tz: tzinfo, supplies: dict[SupplyK
         return local_naive(getattr(device, column.key), tz)
     if kind == "meter":
         return device.meters.get(column.key)
+    if kind == "start_meter":
+        return device.meters_at_period_start.get(column.key)
     if kind == "volume":
         return volume(device.meters.get(column.key), device.meters_at_period_start.get(column.key))
     if kind == "supply":

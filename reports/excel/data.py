@@ -33,7 +33,8 @@ class DeviceRow:
     Datetimes are aware (UTC from the database); the builder shows them in `site_time_zone`.
     `meters` are the last read's counters by kind ("total", "mono", "color", "print", ...); a kind the device
     does not have is absent or None and shows as an empty cell, never 0. `meters_at_period_start` holds the
-    counters at the start of the period (or the first read inside it for a device new in the period).
+    counters at the start of the period (or the first read inside it for a device new in the period), read at
+    `start_read_at`.
     `flags` are human sentences about doubtful reads; `flagged_meters` names the meter kinds they concern
     (empty: all of the device's meters are doubtful).
     """
@@ -54,6 +55,7 @@ class DeviceRow:
     flags: list[str] = field(default_factory=list)
     flagged_meters: frozenset[str] = frozenset()
     status: DeviceStatus = "ok"
+    start_read_at: datetime | None = None  # when the read behind meters_at_period_start was taken
 
     def meter_is_flagged(self, kind: str) -> bool:
         return bool(self.flags) and (not self.flagged_meters or kind in self.flagged_meters)
@@ -78,3 +80,5 @@ class ReportInput:
     devices: list[DeviceRow] = field(default_factory=list)
     low_supply_percent: int | None = None
     stale_after_days: int = 7
+    # Excel number formats of the dealer's locale for "date" and "day" cells (portal.lib.locale); None: ISO.
+    date_formats: dict[str, str] | None = None

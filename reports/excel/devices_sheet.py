@@ -9,22 +9,24 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.page import PageMargins
 
-from reports.excel.columns import Column, SupplyKey, plan_columns, row_values, supply_key
+from meters.supply_keys import SupplyKey, supply_key
+from portal.lib.xlsx import clean_text
+from portal.lib.zones import zone
+from reports.excel.columns import FROZEN_COLUMNS, Column, plan_columns, row_values
 from reports.excel.data import DeviceRow, ReportInput
 from reports.excel.stream import StreamingSheet, Styled, add_streaming_sheet
 from reports.excel.styles import CellFormat, RowFill
-from reports.excel.values import clean_text, zone
 
 SHEET_TITLE = "Devices"
 # Narrow enough that a typical 25-column sheet still prints legibly fitted to one landscape page width.
-FIXED_WIDTHS = {"date": 16.0, "meter": 10.0, "volume": 10.0, "status": 7.0}
+FIXED_WIDTHS = {"date": 16.0, "meter": 10.0, "start_meter": 10.0, "volume": 10.0, "status": 7.0}
 MIN_WIDTH, MAX_WIDTH = 8.0, 32.0
 PLAIN_KINDS = frozenset({"text", "status", "flags"})
 ROW_FILLS: dict[str, RowFill] = {"new": "new", "stale": "stale"}
 
 
 def write_devices(wb: Workbook, report: ReportInput) -> StreamingSheet:
-    ws = add_streaming_sheet(wb, SHEET_TITLE)
+    ws = add_streaming_sheet(wb, SHEET_TITLE, report.date_formats)
     columns = plan_columns(report.devices)
     styles = ws.styles
     _lay_out(ws, report, columns)
@@ -37,11 +39,13 @@ def write_devices(wb: Workbook, report: ReportInput) -> StreamingSheet:
 
 
 def _lay_out(ws: WriteOnlyWorksheet, report: ReportInput, columns: list[Column]) -> None:
-    """Everything write-only mode needs before the first row: widths, frozen header, print setup."""
+    """Everything write-only mode needs before the first row: widths, frozen header and device columns, and a
+    print setup that fits the width of a landscape page, runs down as many pages as it takes (fitToHeight 0:
+    10,000 devices squeezed onto one page would be unreadable) and repeats the header row on each."""
     for index, width in enumerate(_widths(report.devices, columns), 1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.row_dimensions[1].height = 30
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = f"{get_column_letter(FROZEN_COLUMNS + 1)}2"
     ws.print_title_rows = "1:1"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
@@ -107,6 +111,8 @@ def _cell(device: DeviceRow, column: Column, value: object, fill: RowFill, low: 
         return Styled(value, "date", fill)
     if kind == "supply":
         return Styled(value, _supply_format(value, low), fill)
+    if kind == "start_meter":
+        return Styled(value, "count", fill)  # a start read is a good one: flagged reads are never chosen for it
     if device.meter_is_flagged(column.key):
         return Styled(value, "flagged", fill, note if kind == "meter" else None)
     return Styled(value, "count", fill)

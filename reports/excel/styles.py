@@ -6,6 +6,7 @@ here each combination is registered once and cells are built from the ready styl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from openpyxl.cell.cell import Cell
@@ -77,16 +78,26 @@ FORMATS: dict[CellFormat, dict[str, object]] = {
 }
 
 
+def dated_formats(dates: Mapping[str, str] | None) -> dict[CellFormat, dict[str, object]]:
+    """FORMATS with the date cells in `dates` ({"date": ..., "day": ...}: Excel number formats of the dealer's
+    locale); None keeps ISO dates, which an import into another program reads unambiguously."""
+    if not dates:
+        return FORMATS
+    swap = {"date": dates["date"], "day": dates["day"], "value_date": dates["date"], "value_day": dates["day"]}
+    return {fmt: {**spec, "number_format": swap[fmt]} if fmt in swap else spec for fmt, spec in FORMATS.items()}
+
+
 class StyleBook:
     """Ready style arrays for every (row fill, cell format) pair of one worksheet's workbook."""
 
-    def __init__(self, ws: WriteOnlyWorksheet) -> None:
+    def __init__(self, ws: WriteOnlyWorksheet, dates: Mapping[str, str] | None = None) -> None:
         self.ws = ws
+        self._formats = dated_formats(dates)
         self._arrays = {(fill, fmt): self._register(fill, fmt) for fill in FILLS for fmt in FORMATS}
 
     def _register(self, fill: RowFill, fmt: CellFormat) -> StyleArray:
         probe = Cell(self.ws, row=1, column=1)
-        for name, value in FORMATS[fmt].items():
+        for name, value in self._formats[fmt].items():
             setattr(probe, name, value)
         if FILLS[fill] is not None:
             probe.fill = FILLS[fill]

@@ -7,19 +7,24 @@ from datetime import date
 from openpyxl import Workbook
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from portal.lib.xlsx import clean_text
+from portal.lib.zones import zone
 from reports.excel.columns import VOLUME_KINDS, meter_label
 from reports.excel.data import ReportInput
 from reports.excel.styles import StyleBook
 from reports.excel.summary import Summary
-from reports.excel.values import as_date, clean_text, local_naive, zone
+from reports.excel.values import as_date, local_naive
 
 SHEET_TITLE = "Summary"
+# As reports.selectors picks it: the last good (unflagged) read at or before the period's start, else the first
+# read inside the period (a device new in it).
+START_READ_WORDS = "the last good read at or before the start of the period (a device new in it: its first read)"
 Row = list[object]
 
 
 def write_summary(wb: Workbook, report: ReportInput, summary: Summary) -> WriteOnlyWorksheet:
     ws: WriteOnlyWorksheet = wb.create_sheet(SHEET_TITLE)
-    styles = StyleBook(ws)
+    styles = StyleBook(ws, report.date_formats)
     for letter, width in zip("ABC", (30, 22, 62), strict=True):
         ws.column_dimensions[letter].width = width
     ws.page_setup.orientation = "portrait"
@@ -45,6 +50,7 @@ def _heading(report: ReportInput, styles: StyleBook) -> list[Row]:
         [styles.cell("Period to", "label"), _date_cell(report.period_end, styles)],
         [styles.cell("Generated at", "label"), styles.cell(generated, "value_date"), tz_name],
         [styles.cell("Dates on the Devices sheet", "label"), "in each site's local time"],
+        [styles.cell("Start read, … at start", "label"), START_READ_WORDS],
         [],
     ]
 
@@ -86,7 +92,7 @@ def _count(value: int | None, styles: StyleBook) -> object:
 def _legend(report: ReportInput, styles: StyleBook) -> list[Row]:
     rows: list[Row] = [
         [styles.cell("Legend", "section")],
-        [styles.cell("New", "text", "new"), "New device: found since the last report"],
+        [styles.cell("New", "text", "new"), _new_words(report)],
         [styles.cell("Stale", "text", "stale"), f"Stale device: no read for {report.stale_after_days} days or more"],
         [styles.cell(12345, "flagged"), "Flagged read: check before billing (see the cell's note and Flags)"],
     ]
@@ -94,3 +100,10 @@ def _legend(report: ReportInput, styles: StyleBook) -> list[Row]:
         low = report.low_supply_percent
         rows.append([styles.cell(low, "low"), f"Supply at or under {low}%"])
     return rows
+
+
+def _new_words(report: ReportInput) -> str:
+    """As reports.selectors decides it: a device first seen at or after the start of this report's period."""
+    if report.period_start is None:
+        return "New device: first seen during this report's period"
+    return f"New device: first seen on or after {report.period_start:%Y-%m-%d}, the start of this report's period"

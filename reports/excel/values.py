@@ -1,35 +1,9 @@
-"""Turning report data into values Excel stores faithfully: clean text, naive local datetimes, volumes."""
+"""Turning report data into values Excel stores faithfully: naive local datetimes, volumes (clean text and
+zones by name are portal.lib.xlsx.clean_text and portal.lib.zones.zone)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, tzinfo
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-# Excel refuses longer cell text; the file would still open but with a repair prompt.
-MAX_CELL_TEXT = 32_767
-
-
-def clean_text(value: object) -> str | None:
-    """Text safe for a cell: no control characters (seen as NUL padding in sysLocation on Kyocera
-    ECOSYS models), trimmed, None when nothing is left."""
-    if value is None:
-        return None
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value)).strip()
-    return text[:MAX_CELL_TEXT] or None
-
-
-@lru_cache(maxsize=512)
-def zone(name: str | None) -> tzinfo:
-    """The named zone, UTC when the name is missing or unknown (a report must not fail on a bad site setting)."""
-    if not name:
-        return UTC
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
 
 
 def local_naive(moment: datetime | None, tz: tzinfo) -> datetime | None:

@@ -12,9 +12,10 @@ from meters.models import Device, MeterRead, ReadingRequest
 from meters.services.manual_reads import last_good_read
 from meters.services.reading_requests import Fulfilled, reading_request_create, reading_request_fulfil
 from portal.accounts.models import Role, User
+from portal.lib.email import dealer_reply_to, sender_address
 from reports.choices import EmailKind
 from reports.models import OutboundEmail
-from reports.services.emails import Rendered, _from_address, email_queue, render_email
+from reports.services.emails import Rendered, email_queue, render_email
 
 
 def default_recipients(customer: Customer) -> list[str]:
@@ -81,8 +82,8 @@ def _send_now(rendered: Rendered, recipients: list[str]) -> None:
         subject=rendered.subject,
         body=rendered.text,
         to=recipients,
-        from_email=_from_address(dealer),
-        reply_to=[dealer.reply_to_email] if dealer.reply_to_email else None,
+        from_email=sender_address(dealer),
+        reply_to=dealer_reply_to(dealer) or None,
     )
     message.attach_alternative(rendered.html, "text/html")
     message.send(fail_silently=False)

@@ -17,6 +17,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from meters.models import Device, ReadingRequest
 from meters.services.manual_reads import entered_meters, last_good_read
 from meters.services.reading_requests import LinkGone, reading_request_by_token, reading_request_cancel
+from portal.lib.urls import absolute_url
 from portal.lib.views import EditorRequiredMixin, PublicIdObjectMixin
 from reports.readings.forms import MeterEntryForm, ReadingRequestForm
 from reports.readings.services import meter_rows, reading_request_enter, reading_request_send
@@ -40,7 +41,7 @@ class ReadingRequestSendView(EditorRequiredMixin, PublicIdObjectMixin, View):
                 device=device,
                 recipients=recipients,
                 by=request.user.email,
-                link_for=lambda token: request.build_absolute_uri(reverse("reading-link", args=[token])),
+                link_for=lambda token: absolute_url(reverse("reading-link", args=[token])),
             )
         except Exception as exc:  # the mail service refused or is away: nothing was kept, the clerk may retry
             log.warning("reading request email for device %s failed: %s", device.public_id, type(exc).__name__)
@@ -166,7 +167,7 @@ class ReadingFormView(OpenedLinkMixin, View):
         form = self.form(request.POST)
         if not form.is_valid():
             return self.page(request, form)
-        device_url = request.build_absolute_uri(reverse("device-detail", args=[self.device.public_id]))
+        device_url = absolute_url(reverse("device-detail", args=[self.device.public_id]))
         try:
             done = reading_request_enter(
                 request=self.link,

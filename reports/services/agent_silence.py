@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from agents.models import Agent
 from agents.services.enrolment import SILENT_AFTER, silent_for
-from portal.dealers.services import dealer_url
+from portal.lib.urls import absolute_url
 from reports.choices import EmailKind
 from reports.services.emails import email_queue, render_email
 
@@ -40,21 +41,31 @@ def silent_agents_notify(*, now=None) -> int:
 def _queue_email(agents: list[Agent], recipients: list[str], *, now) -> None:
     dealer = connection.tenant
     context = {
-        "dealer_name": dealer.name, "dealer_email": dealer.reply_to_email or None, "dealer_phone": dealer.phone or None,
-        "agents": [_agent_row(agent, now=now) for agent in agents], "portal_url": dealer_url(dealer.code, "/agents/"),
-    }  # fmt: skip
-    email_queue(kind=EmailKind.ALERT, dedupe_key=_dedupe_key(agents), recipients=recipients,
-                rendered=render_email("agent_silent", context))  # fmt: skip
+        "dealer_name": dealer.name,
+        "dealer_email": dealer.reply_to_email or None,
+        "dealer_phone": dealer.phone or None,
+        "agents": [_agent_row(agent, now=now) for agent in agents],
+        "portal_url": absolute_url("/agents/"),
+    }
+    email_queue(
+        kind=EmailKind.ALERT,
+        dedupe_key=_dedupe_key(agents),
+        recipients=recipients,
+        rendered=render_email("agent_silent", context),
+    )
 
 
 def _agent_row(agent: Agent, *, now) -> dict:
     site = agent.site
     local = timezone.localtime(agent.last_seen_at, ZoneInfo(site.time_zone or "UTC"))
     return {
-        "name": agent.name or agent.hostname, "hostname": agent.hostname, "customer_name": site.customer.name,
-        "site_name": site.name, "last_contact": local.strftime("%-d %B %Y, %H:%M ") + local.tzname(),
+        "name": agent.name or agent.hostname,
+        "hostname": agent.hostname,
+        "customer_name": site.customer.name,
+        "site_name": site.name,
+        "last_contact": date_format(local, "DATETIME_FORMAT"),
         "silent_for": silent_for(agent, now=now),
-    }  # fmt: skip
+    }
 
 
 def _dedupe_key(agents: list[Agent]) -> str:

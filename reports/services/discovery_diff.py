@@ -74,10 +74,14 @@ def discovery_diff(*, result: DirectiveResult) -> DiscoveryDiff:
     swapped_in = {swap.now.pk for swap in swapped if swap.now is not None}
     new = [e.device for e in events if e.kind == EventKind.NEW and e.device_id not in swapped_in]
     return DiscoveryDiff(
-        site=site, at=at, new=_by_address(new), moved=_moved(events), swapped=swapped,
+        site=site,
+        at=at,
+        new=_by_address(new),
+        moved=_moved(events),
+        swapped=swapped,
         not_seen=[d for d in missing if d.pk not in gone],
         not_scanned=sum(1 for d in silent if not scope.covers(d.ip)),
-    )  # fmt: skip
+    )
 
 
 def may_hold_news() -> Q:
@@ -87,9 +91,11 @@ def may_hold_news() -> Q:
     its payload): a printer last seen in the few minutes before the agent ran it is left out here, and only here."""
     events = DeviceEvent.objects.annotate(result=KeyTextTransform("result", "details"))
     earlier = DirectiveResult.objects.filter(
-        directive__site=OuterRef(OuterRef("directive__site")), directive__kind=DirectiveKind.DISCOVER,
-        status=ResultStatus.INTERPRETED, received_at__lt=OuterRef(OuterRef("received_at")),
-    ).order_by("-received_at")  # fmt: skip
+        directive__site=OuterRef(OuterRef("directive__site")),
+        directive__kind=DirectiveKind.DISCOVER,
+        status=ResultStatus.INTERPRETED,
+        received_at__lt=OuterRef(OuterRef("received_at")),
+    ).order_by("-received_at")
     since = Coalesce(Subquery(earlier.values("directive__created_at")[:1]), Value(EPOCH))
     silent = Device.objects.filter(
         site=OuterRef("directive__site"), is_monitored=True, last_seen_at__lt=OuterRef("directive__created_at")
@@ -109,9 +115,11 @@ def _silent(site: Site, at: datetime) -> list[Device]:
 def _previous_discovery_at(result: DirectiveResult) -> datetime | None:
     """When the site's discovery before this one saw its printers (its payload left unread: it can be large)."""
     earlier = DirectiveResult.objects.filter(
-        directive__site=result.directive.site_id, directive__kind=DirectiveKind.DISCOVER,
-        status=ResultStatus.INTERPRETED, received_at__lt=result.received_at,
-    )  # fmt: skip
+        directive__site=result.directive.site_id,
+        directive__kind=DirectiveKind.DISCOVER,
+        status=ResultStatus.INTERPRETED,
+        received_at__lt=result.received_at,
+    )
     earlier = earlier.select_related("directive").annotate(finished=KeyTextTransform("finished_at", "payload"))
     last = earlier.defer("payload").order_by("-received_at").first()
     return None if last is None else result_time(last, {"finished_at": last.finished})

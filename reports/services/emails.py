@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import make_msgid
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from portal.lib.email import dealer_reply_to, sender_address
+from portal.lib.locale import dealer_locale_active
 from portal.lib.queue import task_send
 from reports.choices import EmailStatus
 from reports.excel.builder import CONTENT_TYPE
@@ -35,8 +36,9 @@ class Rendered:
 
 
 def render_email(template: str, context: dict, time_zone: str = "UTC") -> Rendered:
-    """Subject, text and HTML from reports/email/<template>/, with dates shown in `time_zone`."""
-    with timezone.override(time_zone):
+    """Subject, text and HTML from reports/email/<template>/, with dates shown in `time_zone` and the dealer's
+    locale (a task has no request to have activated it)."""
+    with timezone.override(time_zone), dealer_locale_active():
         subject = render_to_string(f"reports/email/{template}/subject.txt", context)
         text = render_to_string(f"reports/email/{template}/body.txt", context)
         html = render_to_string(f"reports/email/{template}/body.html", context)
@@ -49,9 +51,14 @@ def email_queue(*, kind: str, dedupe_key: str, recipients: list[str], rendered: 
     try:
         with transaction.atomic():
             email = OutboundEmail.objects.create(
-                kind=kind, dedupe_key=dedupe_key[:200], recipients=recipients, subject=rendered.subject,
-                text_body=rendered.text, html_body=rendered.html, **links,
-            )  # fmt: skip
+                kind=kind,
+                dedupe_key=dedupe_key[:200],
+                recipients=recipients,
+                subject=rendered.subject,
+                text_body=rendered.text,
+                html_body=rendered.html,
+                **links,
+            )
     except IntegrityError:
         return OutboundEmail.objects.get(dedupe_key=dedupe_key[:200])
     transaction.on_commit(lambda: _enqueue(email))
@@ -110,25 +117,21 @@ def email_send(*, email_id) -> str:
 def _deliver(email: OutboundEmail) -> str:
     dealer = connection.tenant
     message = EmailMultiAlternatives(
-        subject=email.subject, body=email.text_body, to=email.recipients,
-        from_email=_from_address(dealer), reply_to=[dealer.reply_to_email] if dealer.reply_to_email else None,
+        subject=email.subject,
+        body=email.text_body,
+        to=email.recipients,
+        from_email=sender_address(dealer),
+        reply_to=dealer_reply_to(dealer) or None,
         headers={"Message-ID": make_msgid(domain="meterbridge.local"), "X-Meterbridge-Email": str(email.public_id)},
-    )  # fmt: skip
+    )
     if email.html_body:
         message.attach_alternative(email.html_body, "text/html")
     run = email.report_run
-    if run is not None and run.workbook:
+    if run is not None and run.workbook and run.device_count:  # an empty report's notice carries no workbook
         message.attach(run.filename, bytes(run.workbook), CONTENT_TYPE)
     message.send(fail_silently=False)
     status = getattr(message, "anymail_status", None)
     return (status.message_id if status and status.message_id else message.extra_headers["Message-ID"])[:200]
-
-
-def _from_address(dealer) -> str:
-    """The dealer's brand as the sender name, on the platform's own (SPF/DKIM-signed) address."""
-    address = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip()
-    name = str(getattr(dealer, "name", "") or "Meterbridge").replace('"', "'")
-    return f'"{name}" <{address}>'
 
 
 def _finish(email: OutboundEmail, status: str, *, error: str = "", message_id: str = "") -> None:

@@ -12,8 +12,8 @@ from agents.choices import DirectiveKind, ResultStatus
 from agents.models import DirectiveResult
 from meters.choices import SUPPLY_LOW_PREFIX, TONER_CODES
 from meters.models import Alert, Device
-from portal.dealers.services import dealer_url
 from portal.lib.ids import is_uuid
+from portal.lib.urls import absolute_url
 from reports.choices import EmailKind
 from reports.models import OutboundEmail
 from reports.services.discovery_diff import DiscoveryDiff, discovery_diff, may_hold_news
@@ -26,12 +26,11 @@ NEW_DEVICES_CATCH_UP_GRACE = timedelta(minutes=2)  # the discovery's own queuein
 
 def _dealer_context() -> dict:
     dealer = connection.tenant
-    return {"dealer_name": dealer.name, "dealer_email": dealer.reply_to_email or None,
-            "dealer_phone": dealer.phone or None}  # fmt: skip
-
-
-def _portal_url(path: str) -> str:
-    return dealer_url(connection.tenant.code, path)
+    return {
+        "dealer_name": dealer.name,
+        "dealer_email": dealer.reply_to_email or None,
+        "dealer_phone": dealer.phone or None,
+    }
 
 
 def discovery_notify(*, result_id: str) -> bool:
@@ -53,31 +52,43 @@ def discovery_notify(*, result_id: str) -> bool:
         return False
     site = diff.site
     rendered = render_email("discovery_diff", _diff_context(diff), site.time_zone)
-    email_queue(kind=EmailKind.NEW_DEVICES, dedupe_key=key, recipients=recipients, rendered=rendered,
-                customer=site.customer)  # fmt: skip
+    email_queue(
+        kind=EmailKind.NEW_DEVICES, dedupe_key=key, recipients=recipients, rendered=rendered, customer=site.customer
+    )
     return True
 
 
 def _diff_context(diff: DiscoveryDiff) -> dict:
     site = diff.site
-    swapped = [{"ip": s.ip, "was": _device_dict(s.was), "now": _device_dict(s.now, is_new=True) if s.now else None}
-               for s in diff.swapped]  # fmt: skip
+    swapped = [
+        {"ip": s.ip, "was": _device_dict(s.was), "now": _device_dict(s.now, is_new=True) if s.now else None}
+        for s in diff.swapped
+    ]
     moved = [{**_device_dict(m.device), "was": m.was, "now": m.now} for m in diff.moved]
     not_seen = [{**_device_dict(d), "last_seen_at": d.last_seen_at} for d in diff.not_seen]
     return {
-        **_dealer_context(), "customer_name": site.customer.name, "site_name": site.name,
-        "discovered_at": diff.at, "new": [_device_dict(d, is_new=True) for d in diff.new], "moved": moved,
-        "swapped": swapped, "not_seen": not_seen, "not_scanned": diff.not_scanned, "summary": _summary(diff),
-        "portal_url": _portal_url(f"/sites/{site.public_id}/"),
-    }  # fmt: skip
+        **_dealer_context(),
+        "customer_name": site.customer.name,
+        "site_name": site.name,
+        "discovered_at": diff.at,
+        "new": [_device_dict(d, is_new=True) for d in diff.new],
+        "moved": moved,
+        "swapped": swapped,
+        "not_seen": not_seen,
+        "not_scanned": diff.not_scanned,
+        "summary": _summary(diff),
+        "portal_url": absolute_url(f"/sites/{site.public_id}/"),
+    }
 
 
 def _summary(diff: DiscoveryDiff) -> list[str]:
     """["2 new devices", "1 moved", "1 serial changed", "1 not seen"], without the kinds that did not happen."""
     counts = [
-        (len(diff.new), "new device", "new devices"), (len(diff.moved), "moved", "moved"),
-        (len(diff.swapped), "serial changed", "serials changed"), (len(diff.not_seen), "not seen", "not seen"),
-    ]  # fmt: skip
+        (len(diff.new), "new device", "new devices"),
+        (len(diff.moved), "moved", "moved"),
+        (len(diff.swapped), "serial changed", "serials changed"),
+        (len(diff.not_seen), "not seen", "not seen"),
+    ]
     return [f"{count} {one if count == 1 else many}" for count, one, many in counts if count]
 
 
@@ -91,9 +102,11 @@ def discovery_emails_catch_up(*, now=None) -> int:
         dedupe_key=Concat(Value("new-devices:"), Cast(OuterRef("public_id"), CharField()))
     )
     recent = DirectiveResult.objects.filter(
-        may_hold_news(), directive__kind=DirectiveKind.DISCOVER, status=ResultStatus.INTERPRETED,
+        may_hold_news(),
+        directive__kind=DirectiveKind.DISCOVER,
+        status=ResultStatus.INTERPRETED,
         interpreted_at__range=(now - NEW_DEVICES_CATCH_UP_WINDOW, now - NEW_DEVICES_CATCH_UP_GRACE),
-    ).exclude(Exists(emailed))  # fmt: skip
+    ).exclude(Exists(emailed))
     return sum(discovery_notify(result_id=str(rid)) for rid in recent.values_list("public_id", flat=True))
 
 
@@ -101,8 +114,14 @@ new_devices_catch_up = discovery_emails_catch_up  # its name before it covered m
 
 
 def _device_dict(device: Device, is_new: bool = False) -> dict:
-    return {"manufacturer": device.manufacturer, "model": device.model, "serial": device.serial, "ip": device.ip,
-            "location": device.location, "is_new": is_new}  # fmt: skip
+    return {
+        "manufacturer": device.manufacturer,
+        "model": device.model,
+        "serial": device.serial,
+        "ip": device.ip,
+        "location": device.location,
+        "is_new": is_new,
+    }
 
 
 def alert_kind(code: str) -> str | None:
@@ -140,8 +159,9 @@ def _devices_with_toner_news(new: list[Alert]) -> set[int]:
     """Devices whose toner is already told: a measured low level (new or open), or a toner email still open."""
     devices = {alert.device_id for alert in new}
     measured = Alert.objects.filter(device__in=devices, cleared_at__isnull=True, code__startswith=SUPPLY_LOW_PREFIX)
-    told = Alert.objects.filter(device__in=devices, cleared_at__isnull=True, notified_at__isnull=False,
-                                code__in=TONER_CODES)  # fmt: skip
+    told = Alert.objects.filter(
+        device__in=devices, cleared_at__isnull=True, notified_at__isnull=False, code__in=TONER_CODES
+    )
     return set(measured.values_list("device_id", flat=True)) | set(told.values_list("device_id", flat=True))
 
 
@@ -161,15 +181,27 @@ def _queue_alert_email(alert: Alert, kind: str, recipients: list[str], cleared: 
     device = alert.device
     supply = device.supplies.filter(level_percent__isnull=False).order_by("level_percent").first()
     context = {
-        **_dealer_context(), "condition": alert.description, "kind": kind, "cleared": cleared,
-        "detail": None, "supply": supply.description if kind == "toner" and supply else None,
+        **_dealer_context(),
+        "condition": alert.description,
+        "kind": kind,
+        "cleared": cleared,
+        "detail": None,
+        "supply": supply.description if kind == "toner" and supply else None,
         "level_percent": round(supply.level_percent) if kind == "toner" and supply else None,
         "threshold_percent": connection.tenant.toner_alert_percent if kind == "toner" else None,
-        "raised_at": alert.first_seen_at, "cleared_at": alert.cleared_at, "device": _device_dict(device),
-        "customer_name": device.site.customer.name, "site_name": device.site.name,
-        "portal_url": _portal_url(f"/devices/{device.public_id}/"),
-    }  # fmt: skip
+        "raised_at": alert.first_seen_at,
+        "cleared_at": alert.cleared_at,
+        "device": _device_dict(device),
+        "customer_name": device.site.customer.name,
+        "site_name": device.site.name,
+        "portal_url": absolute_url(f"/devices/{device.public_id}/"),
+    }
     rendered = render_email("alert", context, device.site.time_zone)
     email_kind = EmailKind.ALERT_CLEARED if cleared else EmailKind.ALERT
-    email_queue(kind=email_kind, dedupe_key=f"{email_kind}:{alert.public_id}", recipients=recipients,
-                rendered=rendered, customer=device.site.customer)  # fmt: skip
+    email_queue(
+        kind=email_kind,
+        dedupe_key=f"{email_kind}:{alert.public_id}",
+        recipients=recipients,
+        rendered=rendered,
+        customer=device.site.customer,
+    )

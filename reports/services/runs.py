@@ -13,7 +13,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from agents.models import Customer, Site
+from portal.lib.email import dealer_addresses
 from portal.lib.queue import task_send
+from portal.lib.urls import absolute_url
 from reports.choices import EmailKind, EmailStatus, RunStatus
 from reports.excel.builder import build_report, report_filename
 from reports.excel.summary import summarize
@@ -23,6 +25,7 @@ from reports.services.emails import SEND_EMAIL_TASK, email_queue, render_email
 
 RUN_REPORT_TASK = "reports.tasks.run_report"
 QUEUE_DOWN = "Waiting for the task queue, which is not answering: it will be sent as soon as the queue is back."
+EMPTY_NOTE = "No devices to report: not sent to the customer; the dealer was emailed a notice instead."
 STUCK_AFTER = timedelta(minutes=2)  # a run's own queueing happens right after its commit
 SAME_CLICK_WINDOW = timedelta(minutes=30)  # "Email report now" again while the first still waits: the same run
 SWEEP_BATCH = 100
@@ -31,14 +34,20 @@ SWEEP_BATCH = 100
 def report_recipients(*, customer: Customer, copy_dealer: bool) -> list[str]:
     recipients = list(customer.report_emails)
     if copy_dealer:
-        recipients += list(connection.tenant.notification_emails)
+        recipients += dealer_addresses(connection.tenant)
     return recipients
 
 
 def report_run_request(
-    *, customer: Customer, site: Site | None = None, start: datetime | None = None, end: datetime | None = None,
-    requested_by: str = "schedule", schedule: ReportSchedule | None = None, copy_dealer: bool = False,
-) -> ReportRun:  # fmt: skip
+    *,
+    customer: Customer,
+    site: Site | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    requested_by: str = "schedule",
+    schedule: ReportSchedule | None = None,
+    copy_dealer: bool = False,
+) -> ReportRun:
     """Creates the run (once per schedule and period) and queues its building when the transaction commits.
 
     A request made while the same report still waits to be built (the queue was down, or a double click) is
@@ -133,7 +142,10 @@ def _build_and_queue_email(run: ReportRun) -> None:
     run.workbook, run.filename, run.device_count = build_report(data), report_filename(data), len(data.devices)
     run.finished_at = timezone.now()
     run.save(update_fields=["workbook", "filename", "device_count", "finished_at"])
-    _queue_email(run, data)
+    if data.devices:
+        _queue_email(run, data)
+    else:  # an empty report tells the customer nothing: the dealer hears why instead
+        _queue_empty_notice(run, data)
 
 
 def _fail(run_pk: int, error: str) -> None:
@@ -143,17 +155,49 @@ def _fail(run_pk: int, error: str) -> None:
 
 
 def _queue_email(run: ReportRun, data) -> None:
-    dealer = connection.tenant
     context = {
-        "dealer_name": dealer.name, "dealer_email": dealer.reply_to_email or None, "dealer_phone": dealer.phone or None,
-        "customer_name": run.customer.name, "site_name": run.site.name if run.site else None,
-        "period_start": data.period_start, "period_end": data.period_end, "generated_at": run.finished_at,
-        "summary": summarize(data.devices), "filename": run.filename,
+        **_report_context(run, data),
+        "generated_at": run.finished_at,
+        "summary": summarize(data.devices),
+        "filename": run.filename,
         "portal_url": None,  # recipients are the customer's people, who have no sign-in at the dealer's portal
-    }  # fmt: skip
-    rendered = render_email("meter_report", context, data.time_zone or "UTC")
-    email_queue(kind=EmailKind.REPORT, dedupe_key=f"report:{run.public_id}", recipients=run.recipients,
-                rendered=rendered, report_run=run, customer=run.customer)  # fmt: skip
+    }
+    _queue(run, "meter_report", context, data, recipients=run.recipients)
+
+
+def _queue_empty_notice(run: ReportRun, data) -> None:
+    """The email of a report that would list no device: to the dealer, saying so, with no workbook."""
+    context = {
+        **_report_context(run, data),
+        "recipients": run.recipients,
+        "portal_url": absolute_url(f"/customers/{run.customer.public_id}/#reports"),
+    }
+    _queue(run, "empty_report", context, data, recipients=dealer_addresses(connection.tenant))
+
+
+def _report_context(run: ReportRun, data) -> dict:
+    dealer = connection.tenant
+    return {
+        "dealer_name": dealer.name,
+        "dealer_email": dealer.reply_to_email or None,
+        "dealer_phone": dealer.phone or None,
+        "customer_name": run.customer.name,
+        "site_name": run.site.name if run.site else None,
+        "period_start": data.period_start,
+        "period_end": data.period_end,
+    }
+
+
+def _queue(run: ReportRun, template: str, context: dict, data, *, recipients: list[str]) -> None:
+    """One email per run, whichever it is: the dedupe key is the run's."""
+    email_queue(
+        kind=EmailKind.REPORT,
+        dedupe_key=f"report:{run.public_id}",
+        recipients=recipients,
+        rendered=render_email(template, context, data.time_zone or "UTC"),
+        report_run=run,
+        customer=run.customer,
+    )
 
 
 def report_run_email_settled(*, email_id) -> None:
@@ -163,7 +207,8 @@ def report_run_email_settled(*, email_id) -> None:
         return
     unsent = ReportRun.objects.filter(pk=email.report_run_id).exclude(status=RunStatus.SENT)
     if email.status == EmailStatus.SENT:
-        unsent.update(status=RunStatus.SENT, error="", finished_at=email.sent_at)
+        empty = not ReportRun.objects.filter(pk=email.report_run_id, device_count__gt=0).exists()
+        unsent.update(status=RunStatus.SENT, error=EMPTY_NOTE if empty else "", finished_at=email.sent_at)
     elif email.status in (EmailStatus.FAILED, EmailStatus.GAVE_UP):
         _fail(email.report_run_id, f"The email was not sent: {email.error}")
 

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.db import connection
 from django.utils import timezone
 
+from agents.models import Customer
 from portal.lib.due import next_daily, next_monthly, next_weekly
 from reports.choices import Cadence
 from reports.models import ReportSchedule
@@ -14,8 +15,10 @@ AFTER_READ_DELAY_HOURS = 1  # time for the agents' reads of a window to arrive a
 
 
 def schedule_time_zone(schedule: ReportSchedule) -> str:
+    """The zone of the schedule's site, else the customer's main site; a customer with no site yet (the default
+    schedule of a new customer) the dealer's."""
     site = schedule.site or schedule.customer.sites.active().order_by("created_at").first()
-    return site.time_zone if site else "UTC"
+    return site.time_zone if site else (getattr(connection.tenant, "time_zone", "") or "UTC")
 
 
 def schedule_next_run(schedule: ReportSchedule, after: datetime) -> datetime:
@@ -35,6 +38,22 @@ def schedule_save(*, schedule: ReportSchedule, now: datetime | None = None) -> R
     return schedule
 
 
+def schedule_describe(schedule: ReportSchedule) -> str:
+    """Says when it runs ("monthly on day 1 at 07:00"), as the customer page's messages do."""
+    if schedule.cadence == Cadence.WEEKLY:
+        return f"weekly on {schedule.weekday_name} at {schedule.hour:02d}:00"
+    if schedule.cadence == Cadence.MONTHLY:
+        return f"monthly on day {schedule.day_of_month} at {schedule.hour:02d}:00"
+    return "after each read window"
+
+
+def schedule_default_create(*, customer: Customer) -> ReportSchedule:
+    """A new customer's first schedule: the month's meter report on the 1st, to the dealer (copy_dealer) and to
+    the customer's report recipients once it has some. The customer page says so; the dealer edits or removes it."""
+    schedule = ReportSchedule(customer=customer, cadence=Cadence.MONTHLY, day_of_month=1, hour=7, copy_dealer=True)
+    return schedule_save(schedule=schedule)
+
+
 def period_start(schedule: ReportSchedule, end: datetime) -> datetime:
     """Since the last report of this schedule; the first one covers one cadence back."""
     if schedule.last_run_at:
@@ -51,8 +70,14 @@ def schedules_dispatch_due(*, now: datetime | None = None) -> int:
     count = 0
     for schedule in due:
         end = schedule.next_run_at
-        report_run_request(customer=schedule.customer, site=schedule.site, start=period_start(schedule, end), end=end,
-                           schedule=schedule, copy_dealer=schedule.copy_dealer)  # fmt: skip
+        report_run_request(
+            customer=schedule.customer,
+            site=schedule.site,
+            start=period_start(schedule, end),
+            end=end,
+            schedule=schedule,
+            copy_dealer=schedule.copy_dealer,
+        )
         schedule.last_run_at = end
         schedule.next_run_at = schedule_next_run(schedule, max(now, end))
         schedule.save(update_fields=["last_run_at", "next_run_at"])

@@ -40,6 +40,14 @@ def v1(community: str = "public", cred_id: str = "c1") -> Credential:
 
 
 def as_dict(cred: Credential) -> dict[str, Any]:
-    return {"id": cred.id, "version": cred.version, "community": cred.community, "user": cred.user,
-            "auth_protocol": cred.auth_protocol, "auth_key": cred.auth_key, "priv_protocol": cred.priv_protocol,
-            "priv_key": cred.priv_key, "context": cred.context}  # fmt: skip
+    return {
+        "id": cred.id,
+        "version": cred.version,
+        "community": cred.community,
+        "user": cred.user,
+        "auth_protocol": cred.auth_protocol,
+        "auth_key": cred.auth_key,
+        "priv_protocol": cred.priv_protocol,
+        "priv_key": cred.priv_key,
+        "context": cred.context,
+    }

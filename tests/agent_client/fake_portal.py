@@ -69,8 +69,9 @@ class FakePortal:
 
     def add_directive(self, kind: str, params: dict[str, Any]) -> str:
         directive_id = str(uuid.uuid4())
-        self.pending.append({"id": directive_id, "kind": kind, "lease_expires_at": "2099-01-01T00:00:00Z",
-                             "params": params})  # fmt: skip
+        self.pending.append(
+            {"id": directive_id, "kind": kind, "lease_expires_at": "2099-01-01T00:00:00Z", "params": params}
+        )
         return directive_id
 
     def calls(self, path_end: str) -> list[Recorded]:
@@ -124,9 +125,16 @@ def _handler(portal: FakePortal) -> type[BaseHTTPRequestHandler]:
         def _enroll(self, body: dict[str, Any]) -> None:
             if body.get("license_key") != LICENSE_KEY:
                 return self._reply(401, {"detail": "Unknown license key.", "code": "bad_key"})
-            self._reply(201, {"agent_id": "a-1", "token": TOKEN, "poll_interval": portal.poll_interval,
-                              "dealer": {"code": "acme", "name": "Acme"},
-                              "site": {"id": "s-1", "name": "Head office", "customer": "Contoso"}})  # fmt: skip
+            self._reply(
+                201,
+                {
+                    "agent_id": "a-1",
+                    "token": TOKEN,
+                    "poll_interval": portal.poll_interval,
+                    "dealer": {"code": "acme", "name": "Acme"},
+                    "site": {"id": "s-1", "name": "Head office", "customer": "Contoso"},
+                },
+            )
 
         def _new_token(self) -> None:
             portal.tokens.append(f"mbt_acme_{'abcdefgh'[len(portal.tokens)] * 8}_{'n' * 32}")

@@ -19,8 +19,14 @@ from tests.support.tls import self_signed
 
 
 def agent(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "agent_client", *args], cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=60, **kwargs)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "agent_client", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        **kwargs,
+    )
 
 
 @pytest.fixture
@@ -49,8 +55,21 @@ def test_enroll_with_a_wrong_key_says_so_and_writes_nothing(portal, tmp_path):
 
 def test_get_license_key_flow_registers_then_enrolls(portal, tmp_path):
     cfg = tmp_path / "agent.toml"
-    out = agent("--config", str(cfg), "enroll", "--portal", portal.url, "--dealer", "acme", "--enrollment-password",
-                "pw", "--customer", "Contoso", "--report-email", "it@contoso.example")  # fmt: skip
+    out = agent(
+        "--config",
+        str(cfg),
+        "enroll",
+        "--portal",
+        portal.url,
+        "--dealer",
+        "acme",
+        "--enrollment-password",
+        "pw",
+        "--customer",
+        "Contoso",
+        "--report-email",
+        "it@contoso.example",
+    )
     assert out.returncode == 0, out.stderr
     [register] = portal.calls("/register")
     assert register.body["customer_name"] == "Contoso" and register.body["report_emails"] == ["it@contoso.example"]
@@ -62,8 +81,13 @@ def test_run_once_reads_posts_and_status_shows_it(portal, tmp_path, snmpsim_flee
     cfg = tmp_path / "agent.toml"
     agent("--config", str(cfg), "enroll", "--portal", portal.url, "--key", LICENSE_KEY, check=True)
     printer = snmpsim_fleet.printers[0]
-    device = {"device_id": "dev-1", "ip": printer.ip, "port": printer.port, "credential": as_dict(v2c()),
-              "plan": {"get": ["1.3.6.1.2.1.1.1.0"], "walk": []}}  # fmt: skip
+    device = {
+        "device_id": "dev-1",
+        "ip": printer.ip,
+        "port": printer.port,
+        "credential": as_dict(v2c()),
+        "plan": {"get": ["1.3.6.1.2.1.1.1.0"], "walk": []},
+    }
     portal.add_directive("read", {"timeout": 1, "retries": 1, "devices": [device]})
     out = agent("--config", str(cfg), "run", "--once")
     assert out.returncode == 0, out.stderr
@@ -78,8 +102,13 @@ def test_sigterm_stops_the_service_promptly_even_while_backing_off(portal, tmp_p
     cfg = tmp_path / "agent.toml"
     agent("--config", str(cfg), "enroll", "--portal", portal.url, "--key", LICENSE_KEY, check=True)
     portal.stop()  # the portal is away: the service is in its back-off sleep
-    proc = subprocess.Popen([sys.executable, "-m", "agent_client", "--config", str(cfg), "run"], cwd=REPO_ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agent_client", "--config", str(cfg), "run"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines = []
     while not (found := re.search(r"retrying in (\d+) s", lines[-1] if lines else "")):
         lines.append(proc.stderr.readline())
@@ -99,8 +128,17 @@ def test_tls_is_verified_and_a_ca_bundle_makes_a_private_portal_trusted(tmp_path
     portal = FakePortal(tls=tls).start()
     try:
         refused = agent("--config", str(tmp_path / "a.toml"), "enroll", "--portal", portal.url, "--key", LICENSE_KEY)
-        trusted = agent("--config", str(tmp_path / "b.toml"), "enroll", "--portal", portal.url, "--key", LICENSE_KEY,
-                        "--ca-bundle", str(cert))  # fmt: skip
+        trusted = agent(
+            "--config",
+            str(tmp_path / "b.toml"),
+            "enroll",
+            "--portal",
+            portal.url,
+            "--key",
+            LICENSE_KEY,
+            "--ca-bundle",
+            str(cert),
+        )
     finally:
         portal.stop()
     assert refused.returncode == 2 and "not trusted" in refused.stderr

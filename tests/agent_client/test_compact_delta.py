@@ -8,10 +8,19 @@ from agent_client.delta import DeltaEncoder, relative_oids
 
 LIFE_COUNT, SUPPLY, NAME = "1.3.6.1.2.1.43.10.2.1.4.1.1", "1.3.6.1.2.1.43.11.1.1.9.1.1", "1.3.6.1.2.1.1.5.0"
 VENDOR = "1.3.6.1.4.1.2385.1.1.19.2.1.3.1.4.60"
-BASE_READ = [[NAME, "str", "printer"], [LIFE_COUNT, "counter32", 120_000], [VENDOR, "counter32", 90_000],
-             [f"{VENDOR[:-3]}.61", "counter32", 30_000], [SUPPLY, "int", 80]]  # fmt: skip
-LATER_READ = [[LIFE_COUNT, "counter32", 120_250], [VENDOR, "counter32", 90_200],
-              [f"{VENDOR[:-3]}.61", "counter32", 30_050], [SUPPLY, "int", 78]]  # fmt: skip
+BASE_READ = [
+    [NAME, "str", "printer"],
+    [LIFE_COUNT, "counter32", 120_000],
+    [VENDOR, "counter32", 90_000],
+    [f"{VENDOR[:-3]}.61", "counter32", 30_000],
+    [SUPPLY, "int", 80],
+]
+LATER_READ = [
+    [LIFE_COUNT, "counter32", 120_250],
+    [VENDOR, "counter32", 90_200],
+    [f"{VENDOR[:-3]}.61", "counter32", 30_050],
+    [SUPPLY, "int", 78],
+]
 
 
 def _acknowledged(encoder: DeltaEncoder, device_ids: list[str]) -> str:

@@ -16,9 +16,14 @@ TOKEN = "mbt_acme_abcdefgh_" + "A" * 32
 def test_saved_config_is_0600_and_loads_back(tmp_path):
     path = tmp_path / "sub" / "agent.toml"
     cfg = config.AgentConfig(
-        portal_url="https://portal.example.com", token=TOKEN, agent_id="u-1", dealer="acme",
-        site='Head "office"', ca_bundle="/etc/ssl/ca.pem", proxy="http://u:p@proxy:3128",
-    )  # fmt: skip
+        portal_url="https://portal.example.com",
+        token=TOKEN,
+        agent_id="u-1",
+        dealer="acme",
+        site='Head "office"',
+        ca_bundle="/etc/ssl/ca.pem",
+        proxy="http://u:p@proxy:3128",
+    )
     config.save(path, cfg)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert config.load(path) == cfg

@@ -178,8 +178,11 @@ def test_snmp_uses_the_credential_the_portal_sent(tmp_path, capsys, portal, snmp
     printer = snmpsim_fleet.printer("konica_c250i")  # it also answers to its recording name as community
     path = enrolled(tmp_path, portal.url)
     outbox = Outbox(path.with_name("outbox.sqlite3"))
-    device = {"ip": printer.ip, "port": printer.port, "credential": {"id": "c9", "version": "2c",
-                                                                     "community": printer.recording}}  # fmt: skip
+    device = {
+        "ip": printer.ip,
+        "port": printer.port,
+        "credential": {"id": "c9", "version": "2c", "community": printer.recording},
+    }
     outbox.set_state(LAST_READ_KEY, json.dumps({"params": {"devices": [device]}, "at": "2026-11-28T10:00:00+00:00"}))
     outbox.close()
     code, lines = doctor(path, capsys, "--snmp", f"{printer.ip}:{printer.port}")

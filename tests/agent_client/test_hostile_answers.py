@@ -43,11 +43,13 @@ def test_huge_string_is_a_malformed_error(run_snmp):
 
 
 def test_non_utf8_and_wrong_types_come_back_typed_for_the_portal(run_snmp):
-    mib = printer_mib(**{
-        "1.3.6.1.2.1.1.1.0": t.OctetString(b"\xffPrinter\xfe"),  # non-UTF-8 sysDescr
-        "1.3.6.1.2.1.1.2.0": t.Integer32(5),  # sysObjectID as an INTEGER
-        "1.3.6.1.2.1.43.10.2.1.4.1.1": t.OctetString("lots"),  # a page counter as a string
-    })  # fmt: skip
+    mib = printer_mib(
+        **{
+            "1.3.6.1.2.1.1.1.0": t.OctetString(b"\xffPrinter\xfe"),  # non-UTF-8 sysDescr
+            "1.3.6.1.2.1.1.2.0": t.Integer32(5),  # sysObjectID as an INTEGER
+            "1.3.6.1.2.1.43.10.2.1.4.1.1": t.OctetString("lots"),  # a page counter as a string
+        }
+    )
     plan = Plan(get=["1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.43.10.2.1.4.1.1"])
     with FakeSnmpAgent(mib) as agent:
         result = _read(run_snmp, agent, plan)
@@ -71,10 +73,15 @@ def test_v1_only_device_answers_v1_and_ignores_v2c(run_snmp):
 def test_one_hostile_device_does_not_spoil_the_read_of_the_others(run_snmp):
     with FakeSnmpAgent(printer_mib(), next_rule=looping_next) as bad, FakeSnmpAgent(printer_mib()) as good:
         devices = [
-            {"device_id": name, "ip": agent.ip, "port": agent.port, "credential": as_dict(v2c()),
-             "plan": {"get": ["1.3.6.1.2.1.1.1.0"], "walk": [LEVELS]}}
+            {
+                "device_id": name,
+                "ip": agent.ip,
+                "port": agent.port,
+                "credential": as_dict(v2c()),
+                "plan": {"get": ["1.3.6.1.2.1.1.1.0"], "walk": [LEVELS]},
+            }
             for name, agent in (("bad", bad), ("good", good))
-        ]  # fmt: skip
+        ]
         devices.append({"device_id": "broken-entry", "ip": "not-an-address", "credential": {"version": "9"}})
         devices.append({"device_id": "no-credential", "ip": good.ip, "port": good.port, "credential": None})
         result = run_snmp(lambda s: run_read("read", {"timeout": 0.5, "retries": 0, "devices": devices}, s))

@@ -69,10 +69,17 @@ def test_cups_queues_with_state_and_marker_levels(fake_cups):
     address, seen = fake_cups
     front, office = local_printers(address)
     assert seen[0][0] == ipp.CUPS_GET_PRINTERS and "marker-levels" in seen[0][1]
-    assert front == {"name": "Front_Desk", "uri": "usb://HP/LaserJet?serial=X1", "make_model": "HP LaserJet M404",
-                     "state": "idle", "state_message": "", "markers": [
-                         {"name": "Black Cartridge", "type": "toner", "color": "#000000", "level": 80},
-                         {"name": "Drum", "type": "opc", "color": "none", "level": -1}]}  # fmt: skip
+    assert front == {
+        "name": "Front_Desk",
+        "uri": "usb://HP/LaserJet?serial=X1",
+        "make_model": "HP LaserJet M404",
+        "state": "idle",
+        "state_message": "",
+        "markers": [
+            {"name": "Black Cartridge", "type": "toner", "color": "#000000", "level": 80},
+            {"name": "Drum", "type": "opc", "color": "none", "level": -1},
+        ],
+    }
     assert (office["state"], office["state_message"], office["markers"]) == ("stopped", "Paper jam", [])
 
 

@@ -139,8 +139,12 @@ class CuttingProxy:
 
 async def no_snmp(directive: dict[str, Any]) -> dict[str, Any]:
     """The runner: these tests are about polling, not reading."""
-    return {"kind": directive["kind"], "started_at": "2026-11-21T10:00:00Z", "finished_at": "2026-11-21T10:00:01Z",
-            "devices": []}  # fmt: skip
+    return {
+        "kind": directive["kind"],
+        "started_at": "2026-11-21T10:00:00Z",
+        "finished_at": "2026-11-21T10:00:01Z",
+        "devices": [],
+    }
 
 
 def make_agent(url: str, tmp_path: Path) -> Agent:

@@ -20,9 +20,16 @@ pytestmark = pytest.mark.snmp
 
 
 def _read_params(fleet) -> dict:
-    devices = [{"device_id": p.recording, "ip": p.ip, "port": p.port, "credential": as_dict(v2c()),
-                "plan": {"get": ["1.3.6.1.2.1.1.1.0"], "walk": ["1.3.6.1.2.1.43.11.1.1.9"]}}
-               for p in fleet.printers[:3]]  # fmt: skip
+    devices = [
+        {
+            "device_id": p.recording,
+            "ip": p.ip,
+            "port": p.port,
+            "credential": as_dict(v2c()),
+            "plan": {"get": ["1.3.6.1.2.1.1.1.0"], "walk": ["1.3.6.1.2.1.43.11.1.1.9"]},
+        }
+        for p in fleet.printers[:3]
+    ]
     return {"timeout": 1.0, "retries": 1, "devices": devices}
 
 

@@ -68,8 +68,15 @@ def test_v1_get_with_an_unknown_oid_still_returns_the_others(run_snmp, snmpsim_f
 
 @pytest.mark.parametrize("user", V3_USERS, ids=lambda u: u.user)
 def test_snmpv3_auth_and_priv_read_the_printer(run_snmp, snmpsim_fleet, user):
-    cred = Credential("v3", "3", user=user.user, auth_protocol=user.auth_protocol, auth_key=user.auth_key,
-                      priv_protocol=user.priv_protocol, priv_key=user.priv_key or "")  # fmt: skip
+    cred = Credential(
+        "v3",
+        "3",
+        user=user.user,
+        auth_protocol=user.auth_protocol,
+        auth_key=user.auth_key,
+        priv_protocol=user.priv_protocol,
+        priv_key=user.priv_key or "",
+    )
     result = _read(run_snmp, snmpsim_fleet.printer("ricoh_mpc3002"), cred, Plan(get=SCALARS[:1], walk=[SUPPLY_LEVEL]))
     assert result.ok, result.error
     assert result.varbinds[0][2].startswith("RICOH")
@@ -77,8 +84,15 @@ def test_snmpv3_auth_and_priv_read_the_printer(run_snmp, snmpsim_fleet, user):
 
 def test_snmpv3_wrong_key_is_an_auth_error(run_snmp, snmpsim_fleet):
     user = V3_USERS[1]
-    cred = Credential("v3", "3", user=user.user, auth_protocol="SHA", auth_key="not-the-key", priv_protocol="AES",
-                      priv_key=user.priv_key or "")  # fmt: skip
+    cred = Credential(
+        "v3",
+        "3",
+        user=user.user,
+        auth_protocol="SHA",
+        auth_key="not-the-key",
+        priv_protocol="AES",
+        priv_key=user.priv_key or "",
+    )
     result = _read(run_snmp, snmpsim_fleet.printer("ricoh_mpc3002"), cred, Plan(get=SCALARS[:1]))
     assert result.error is not None and result.error["code"] == "auth"
     assert "not-the-key" not in result.error["message"]

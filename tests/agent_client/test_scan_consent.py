@@ -83,9 +83,19 @@ def any_address_printer(snmprec_dir: Path, tmp_path_factory: pytest.TempPathFact
 
 def discover_params(targets: list[str], port: int, **extra) -> dict:
     """A discovery as the portal sends it for a site that lists its targets (docs/agent-protocol.md)."""
-    return {"targets": targets, "exclude": [], "credentials": [as_dict(v2c())], "port": port, "timeout": 0.5,
-            "retries": 1, "concurrency": 256, "rate_limit": 0, "broadcast": False, "local_printers": False,
-            **extra}  # fmt: skip
+    return {
+        "targets": targets,
+        "exclude": [],
+        "credentials": [as_dict(v2c())],
+        "port": port,
+        "timeout": 0.5,
+        "retries": 1,
+        "concurrency": 256,
+        "rate_limit": 0,
+        "broadcast": False,
+        "local_printers": False,
+        **extra,
+    }
 
 
 def is_broadcast(ip: str, fleet_network: ipaddress.IPv4Network) -> bool:
@@ -110,8 +120,15 @@ def test_broadcast_off_sends_no_packet_to_any_broadcast_address(run_snmp, snmpsi
 def test_broadcast_on_reaches_a_printer_the_targets_do_not_name(run_snmp, snmpsim_fleet, any_address_printer, wire):
     # The check above could pass with a blind recorder: here the same recorder sees a real broadcast go out and a
     # printer answer it.
-    options = SweepOptions([snmpsim_fleet.silent_address()], [v2c()], port=any_address_printer.port, timeout=0.5,
-                           retries=0, broadcast=True, broadcast_addresses=["127.255.255.255"])  # fmt: skip
+    options = SweepOptions(
+        [snmpsim_fleet.silent_address()],
+        [v2c()],
+        port=any_address_printer.port,
+        timeout=0.5,
+        retries=0,
+        broadcast=True,
+        broadcast_addresses=["127.255.255.255"],
+    )
     result = run_snmp(lambda s: sweep(options, s))
     assert "127.255.255.255" in {sent.ip for sent in wire}
     assert [(d["ip"], d["is_printer"]) for d in result.devices] == [("127.0.0.1", True)]
@@ -123,9 +140,16 @@ def test_broadcast_on_reaches_a_printer_the_targets_do_not_name(run_snmp, snmpsi
 def test_a_broadcast_answer_from_a_never_scan_address_is_dropped_and_never_followed_up(
     run_snmp, snmpsim_fleet, any_address_printer, wire
 ):
-    options = SweepOptions([snmpsim_fleet.silent_address()], [v2c()], exclude=["127.0.0.0/30"],
-                           port=any_address_printer.port, timeout=0.5, retries=0, broadcast=True,
-                           broadcast_addresses=["127.255.255.255"])  # fmt: skip
+    options = SweepOptions(
+        [snmpsim_fleet.silent_address()],
+        [v2c()],
+        exclude=["127.0.0.0/30"],
+        port=any_address_printer.port,
+        timeout=0.5,
+        retries=0,
+        broadcast=True,
+        broadcast_addresses=["127.255.255.255"],
+    )
     result = run_snmp(lambda s: sweep(options, s))
     assert "127.255.255.255" in {sent.ip for sent in wire}  # it was asked, and it answered from 127.0.0.1
     assert result.devices == []
@@ -135,8 +159,11 @@ def test_a_broadcast_answer_from_a_never_scan_address_is_dropped_and_never_follo
 def test_a_sweep_sends_nothing_to_never_scan_addresses(run_snmp, snmpsim_fleet, wire):
     first, second, *others = snmpsim_fleet.printers
     net = snmpsim_fleet.network
-    never = [first.ip, f"{ipaddress.IPv4Address(second.ip) - 1}-{str(second.ip).rsplit('.', 1)[1]}",
-             str(ipaddress.IPv4Network(f"{net.network_address + 128}/25"))]  # fmt: skip
+    never = [
+        first.ip,
+        f"{ipaddress.IPv4Address(second.ip) - 1}-{str(second.ip).rsplit('.', 1)[1]}",
+        str(ipaddress.IPv4Network(f"{net.network_address + 128}/25")),
+    ]
     params = discover_params([str(net)], snmpsim_fleet.port, exclude=never)
     result = run_snmp(lambda s: run_directive({"id": "d1", "kind": "discover", "params": params}, s))
     upper_half = ipaddress.IPv4Network(never[2])
@@ -149,9 +176,16 @@ def test_a_sweep_sends_nothing_to_never_scan_addresses(run_snmp, snmpsim_fleet, 
 
 def test_a_read_sends_nothing_to_a_never_scan_address_and_says_why(run_snmp, snmpsim_fleet, wire):
     allowed, excluded = snmpsim_fleet.printers[:2]
-    devices = [{"device_id": p.recording, "ip": p.ip, "port": p.port, "credential": as_dict(v2c()),
-                "plan": {"get": ["1.3.6.1.2.1.1.1.0"], "walk": ["1.3.6.1.2.1.43.11.1.1.9"]}}
-               for p in (allowed, excluded)]  # fmt: skip
+    devices = [
+        {
+            "device_id": p.recording,
+            "ip": p.ip,
+            "port": p.port,
+            "credential": as_dict(v2c()),
+            "plan": {"get": ["1.3.6.1.2.1.1.1.0"], "walk": ["1.3.6.1.2.1.43.11.1.1.9"]},
+        }
+        for p in (allowed, excluded)
+    ]
     params = {"timeout": 1.0, "retries": 1, "devices": devices, "exclude": [excluded.ip]}
     result = run_snmp(lambda s: run_directive({"id": "r1", "kind": "read", "params": params}, s))
     by_ip = {d["ip"]: d for d in result["devices"]}
@@ -202,8 +236,15 @@ def test_an_address_that_refuses_is_asked_once_and_a_silent_one_again(snmpsim_fl
 
 def test_snmpv3_engine_discovery_counts_against_the_budget_too(run_snmp, snmpsim_fleet, wire):
     user = V3_USERS[1]
-    v3 = {"id": "v3", "version": "3", "user": user.user, "auth_protocol": user.auth_protocol,
-          "auth_key": user.auth_key, "priv_protocol": user.priv_protocol, "priv_key": user.priv_key}  # fmt: skip
+    v3 = {
+        "id": "v3",
+        "version": "3",
+        "user": user.user,
+        "auth_protocol": user.auth_protocol,
+        "auth_key": user.auth_key,
+        "priv_protocol": user.priv_protocol,
+        "priv_key": user.priv_key,
+    }
     printers = snmpsim_fleet.printers[:3]
     params = discover_params([p.ip for p in printers], snmpsim_fleet.port, rate_limit=5, credentials=[v3])
     result = run_snmp(lambda s: run_directive({"id": "d1", "kind": "discover", "params": params}, s))
@@ -216,8 +257,11 @@ def test_snmpv3_engine_discovery_counts_against_the_budget_too(run_snmp, snmpsim
 
 def test_a_discovery_outside_its_window_sends_nothing(run_snmp, snmpsim_fleet, wire):
     now = datetime.now(UTC)
-    window = {"start": f"{now + timedelta(hours=2):%H:%M}", "end": f"{now + timedelta(hours=3):%H:%M}",
-              "time_zone": "UTC"}  # fmt: skip
+    window = {
+        "start": f"{now + timedelta(hours=2):%H:%M}",
+        "end": f"{now + timedelta(hours=3):%H:%M}",
+        "time_zone": "UTC",
+    }
     params = discover_params([str(snmpsim_fleet.network)], snmpsim_fleet.port, window=window)
     result = run_snmp(lambda s: run_directive({"id": "d1", "kind": "discover", "params": params}, s))
     assert wire == [] and result["devices"] == [] and result["addresses_scanned"] == 0

@@ -6,9 +6,17 @@ import io
 
 from agent_client.output import ProgressBar, supplies_text, table
 
-ROW = {"ip": "10.0.0.5", "model": "bizhub C250i", "sys_descr": "KONICA", "serial": "AA2M", "total_pages": 33810,
-       "supplies": [{"description": "Toner (Black)", "level": 86, "max_capacity": 100},
-                    {"description": "Waste Toner Box", "level": -3, "max_capacity": -2}]}  # fmt: skip
+ROW = {
+    "ip": "10.0.0.5",
+    "model": "bizhub C250i",
+    "sys_descr": "KONICA",
+    "serial": "AA2M",
+    "total_pages": 33810,
+    "supplies": [
+        {"description": "Toner (Black)", "level": 86, "max_capacity": 100},
+        {"description": "Waste Toner Box", "level": -3, "max_capacity": -2},
+    ],
+}
 
 
 def test_progress_bar_draws_and_ends_with_a_newline():

@@ -53,8 +53,15 @@ def test_exclusions_are_never_probed(run_snmp, snmpsim_fleet):
 def test_snmpv3_only_credentials_discover_the_printer(run_snmp, snmpsim_fleet):
     user = V3_USERS[1]
     printer = snmpsim_fleet.printer("konica_c250i")
-    cred = Credential("v3", "3", user=user.user, auth_protocol=user.auth_protocol, auth_key=user.auth_key,
-                      priv_protocol=user.priv_protocol, priv_key=user.priv_key or "")  # fmt: skip
+    cred = Credential(
+        "v3",
+        "3",
+        user=user.user,
+        auth_protocol=user.auth_protocol,
+        auth_key=user.auth_key,
+        priv_protocol=user.priv_protocol,
+        priv_key=user.priv_key or "",
+    )
     options = SweepOptions([printer.ip, snmpsim_fleet.silent_address()], [cred], port=printer.port, timeout=0.5)
     result = run_snmp(lambda s: sweep(options, s))
     assert [(d["ip"], d["credential_id"], d["sys_descr"]) for d in result.devices] == [
@@ -63,8 +70,20 @@ def test_snmpv3_only_credentials_discover_the_printer(run_snmp, snmpsim_fleet):
 
 
 def test_scan_json_reports_identity_counters_and_supplies_as_recorded(snmpsim_fleet, snmprec_dir):
-    cmd = [sys.executable, "-m", "agent_client", "scan", str(snmpsim_fleet.network), "--json",
-           "--port", str(snmpsim_fleet.port), "--timeout", "1", "--retries", "0"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "agent_client",
+        "scan",
+        str(snmpsim_fleet.network),
+        "--json",
+        "--port",
+        str(snmpsim_fleet.port),
+        "--timeout",
+        "1",
+        "--retries",
+        "0",
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=True)
     rows = {row["ip"]: row for row in json.loads(out.stdout)}
     assert sorted(rows) == sorted(p.ip for p in snmpsim_fleet.printers)
@@ -103,7 +122,15 @@ def test_broadcast_finds_responders_outside_the_targets_but_not_excluded_ones(ru
     # Loopback cannot carry a real broadcast to snmpsim's sockets, so unicast addresses stand in for the
     # broadcast address: what is tested is that answers from any source are collected and merged.
     first, second, third = snmpsim_fleet.printers[:3]
-    options = SweepOptions([first.ip], [v2c()], exclude=[third.ip], port=first.port, timeout=0.5, retries=0,
-                           broadcast=True, broadcast_addresses=[second.ip, third.ip])  # fmt: skip
+    options = SweepOptions(
+        [first.ip],
+        [v2c()],
+        exclude=[third.ip],
+        port=first.port,
+        timeout=0.5,
+        retries=0,
+        broadcast=True,
+        broadcast_addresses=[second.ip, third.ip],
+    )
     result = run_snmp(lambda s: sweep(options, s))
     assert [d["ip"] for d in result.devices] == [first.ip, second.ip]

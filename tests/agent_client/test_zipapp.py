@@ -18,16 +18,20 @@ BASE_PYTHON = getattr(sys, "_base_executable", sys.executable)
 @pytest.fixture(scope="module")
 def pyz(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("zipapp") / "meterbridge-agent.pyz"
-    subprocess.run([sys.executable, str(REPO_ROOT / "deploy/agent/build_zipapp.py"), "--output", str(out)],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, str(REPO_ROOT / "deploy/agent/build_zipapp.py"), "--output", str(out)],
+        check=True,
+        capture_output=True,
+    )
     return out
 
 
 def _run(pyz: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     # A fresh user: no cache, no config, nothing from the venv.
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    return subprocess.run([BASE_PYTHON, "-I", str(pyz), *args], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
+    return subprocess.run(
+        [BASE_PYTHON, "-I", str(pyz), *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_zipapp_is_small(pyz):

@@ -59,9 +59,12 @@ def test_unknown_key_gets_401_with_a_sentence(acme, client, key):
 
 def test_get_license_key_with_dealer_id_and_enrollment_password(acme, client):
     body = {
-        "dealer": "acme", "enrollment_password": "enrol-a long test password 42", "customer_name": "Walk-in Dental",
-        "report_emails": ["office@dental.example"], "time_zone": "America/Chicago",
-    }  # fmt: skip
+        "dealer": "acme",
+        "enrollment_password": "enrol-a long test password 42",
+        "customer_name": "Walk-in Dental",
+        "report_emails": ["office@dental.example"],
+        "time_zone": "America/Chicago",
+    }
     response = post_json(client, "/agent/v1/register", body)
     assert response.status_code == 201, response.content
     customer = Customer.objects.get(name="Walk-in Dental")
@@ -104,8 +107,14 @@ def test_directive_is_leased_with_decrypted_credentials_then_its_result_acknowle
     }
     assert get_directives(client, token).json()["directives"] == []  # leased: not handed out twice
     result = {"kind": "discover", "devices": [{"ip": "10.0.0.5", "sys_descr": "HP LaserJet"}]}
-    response = post_json(client, f"/agent/v1/directives/{directive.public_id}/result", result, token=token,
-                         gzip_body=True, HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))  # fmt: skip
+    response = post_json(
+        client,
+        f"/agent/v1/directives/{directive.public_id}/result",
+        result,
+        token=token,
+        gzip_body=True,
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    )
     assert response.status_code == 200 and response.json()["duplicate"] is False
     directive.refresh_from_db()
     assert directive.status == DirectiveStatus.DONE
@@ -145,9 +154,13 @@ def test_a_malformed_upload_gets_a_clear_error_and_stores_nothing(acme, client, 
     agent, token = make_agent()
     directive = directive_request(site=agent.site, kind="read", params={"devices": []})
     response = client.post(
-        f"/agent/v1/directives/{directive.public_id}/result", body, content_type="application/json",
-        HTTP_CONTENT_ENCODING=encoding, HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
-    )  # fmt: skip
+        f"/agent/v1/directives/{directive.public_id}/result",
+        body,
+        content_type="application/json",
+        HTTP_CONTENT_ENCODING=encoding,
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    )
     assert response.status_code == status, response.content
     assert response.json()["code"] == code and response.json()["detail"]
     assert not DirectiveResult.objects.filter(directive=directive).exists()
@@ -162,8 +175,9 @@ def test_upload_without_idempotency_key_is_refused(acme, client):
 
 def test_unknown_directive_is_404(acme, client):
     _agent, token = make_agent()
-    response = post_json(client, f"/agent/v1/directives/{uuid.uuid4()}/result", {}, token=token,
-                         HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))  # fmt: skip
+    response = post_json(
+        client, f"/agent/v1/directives/{uuid.uuid4()}/result", {}, token=token, HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4())
+    )
     assert response.status_code == 404
 
 
@@ -186,37 +200,60 @@ def test_nul_characters_in_an_upload_are_stored_replaced_not_lost(acme, client):
     agent, token = make_agent()
     directive = directive_request(site=agent.site, kind="read", params={"devices": []})
     body = {"kind": "read", "devices": [{"device_id": "x", "varbinds": [["1.3.6.1.2.1.1.5.0", "str", "pr\x00inter"]]}]}
-    response = post_json(client, f"/agent/v1/directives/{directive.public_id}/result", body, token=token,
-                         gzip_body=True, HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))  # fmt: skip
+    response = post_json(
+        client,
+        f"/agent/v1/directives/{directive.public_id}/result",
+        body,
+        token=token,
+        gzip_body=True,
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    )
     assert response.status_code == 200, response.content
     stored = DirectiveResult.objects.get(directive=directive).payload
     assert stored["devices"][0]["varbinds"][0][2] == "pr\ufffdinter"
 
 
 def upload(client, token, directive, body):
-    return post_json(client, f"/agent/v1/directives/{directive.public_id}/result", body, token=token, gzip_body=True,
-                     HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))  # fmt: skip
+    return post_json(
+        client,
+        f"/agent/v1/directives/{directive.public_id}/result",
+        body,
+        token=token,
+        gzip_body=True,
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    )
 
 
 def test_a_changes_only_read_is_stored_as_sent_and_stands_for_the_whole_read(acme, client):
     agent, token = make_agent()
-    full = [["1.3.6.1.2.1.1.5.0", "str", "printer"], ["1.3.6.1.2.1.43.10.2.1.4.1.1", "counter32", 1000],
-            ["1.3.6.1.2.1.43.11.1.1.9.1.1", "int", 80]]  # fmt: skip
+    full = [
+        ["1.3.6.1.2.1.1.5.0", "str", "printer"],
+        ["1.3.6.1.2.1.43.10.2.1.4.1.1", "counter32", 1000],
+        ["1.3.6.1.2.1.43.11.1.1.9.1.1", "int", 80],
+    ]
     first = directive_request(site=agent.site, kind="read", params={"devices": []})
     base = upload(
         client, token, first, {"kind": "read", "devices": [{"device_id": "d1", "ok": True, "varbinds": full}]}
     )
     second = directive_request(site=agent.site, kind="read", params={"devices": []})
     changed = [["1.3.6.1.2.1.43.10.2.1.4.1.1", "counter32", 1250]]
-    delta = {"device_id": "d1", "ok": True, "base": base.json()["result_id"], "changed": changed,
-             "removed": ["1.3.6.1.2.1.1.5.0"]}  # fmt: skip
+    delta = {
+        "device_id": "d1",
+        "ok": True,
+        "base": base.json()["result_id"],
+        "changed": changed,
+        "removed": ["1.3.6.1.2.1.1.5.0"],
+    }
     response = upload(client, token, second, {"kind": "read", "devices": [delta]})
     assert response.status_code == 200, response.content
     stored = DirectiveResult.objects.get(public_id=response.json()["result_id"]).payload["devices"][0]
     assert stored == delta
-    assert whole_varbinds({"d1": stored}) == {"d1": [
-        ["1.3.6.1.2.1.43.10.2.1.4.1.1", "counter32", 1250], ["1.3.6.1.2.1.43.11.1.1.9.1.1", "int", 80],
-    ]}  # fmt: skip
+    assert whole_varbinds({"d1": stored}) == {
+        "d1": [
+            ["1.3.6.1.2.1.43.10.2.1.4.1.1", "counter32", 1250],
+            ["1.3.6.1.2.1.43.11.1.1.9.1.1", "int", 80],
+        ]
+    }
 
 
 def test_a_changes_only_read_with_malformed_changes_is_400(acme, client):

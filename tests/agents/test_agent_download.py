@@ -48,8 +48,7 @@ def test_technician_downloads_a_runnable_agent_served_from_cache(acme, packages,
     saved = tmp_path / "meterbridge-agent.pyz"
     saved.write_bytes(first)
     env = {"HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
-    run = subprocess.run([BASE_PYTHON, "-I", str(saved), "--help"], env=env, capture_output=True, text=True,
-                         timeout=60)  # fmt: skip
+    run = subprocess.run([BASE_PYTHON, "-I", str(saved), "--help"], env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert "enroll" in run.stdout
 
@@ -97,8 +96,11 @@ def test_two_first_requests_build_one_good_file(settings, tmp_path):
     assert first == second
     assert hashlib.sha256(first.path.read_bytes()).hexdigest() == first.sha256
     assert sorted(p.name for p in first.path.parent.iterdir() if not p.name.startswith(".")) == [
-        "meterbridge-agent.pyz", "meterbridge-agent.pyz.sha256", "meterbridge-agent.pyz.sig", "release.json",
-    ]  # fmt: skip
+        "meterbridge-agent.pyz",
+        "meterbridge-agent.pyz.sha256",
+        "meterbridge-agent.pyz.sig",
+        "release.json",
+    ]
     assert [p.name for p in (tmp_path / "releases").iterdir() if not p.name.startswith(".")] == [first.version]
 
 

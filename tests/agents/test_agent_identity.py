@@ -85,8 +85,17 @@ def test_the_agents_page_shows_what_a_technician_needs(acme):
     quiet, _ = make_agent(site=site, hostname="vm-quiet")
     Agent.objects.filter(pk=quiet.pk).update(last_seen_at=timezone.now() - timedelta(days=3, hours=1))
     html = client_for(acme, acme.technician).get("/agents/").content.decode()
-    for shown in ("vm-upstairs @ Upstairs", "vm-upstairs", "Page Dental", "Linux", "v0.9.1", "10.20.0.0/24",
-                  "SNMP timeout", "silent for 3 days", f"/agents/{agent.public_id}/rename/"):  # fmt: skip
+    for shown in (
+        "vm-upstairs @ Upstairs",
+        "vm-upstairs",
+        "Page Dental",
+        "Linux",
+        "v0.9.1",
+        "10.20.0.0/24",
+        "SNMP timeout",
+        "silent for 3 days",
+        f"/agents/{agent.public_id}/rename/",
+    ):
         assert shown in html, shown
     assert html.count("silent for") == 1  # the agent heard from just now is not
     site_page = client_for(acme, acme.technician).get(f"/sites/{site.public_id}/").content.decode()

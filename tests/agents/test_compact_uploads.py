@@ -13,8 +13,12 @@ from tests.support.factories import make_agent
 LIFE_COUNT, SUPPLY, NAME = "1.3.6.1.2.1.43.10.2.1.4.1.1", "1.3.6.1.2.1.43.11.1.1.9.1.1", "1.3.6.1.2.1.1.5.0"
 VENDOR = "1.3.6.1.4.1.2385.1.1.19.2.1.3.1.4.60"
 FIRST = [[NAME, "str", "printer"], [LIFE_COUNT, "counter32", 1000], [VENDOR, "counter32", 700], [SUPPLY, "int", 80]]
-LATER = [[LIFE_COUNT, "counter32", 1250], [VENDOR, "counter32", 900], [SUPPLY, "int", 64], ["1.3.6.1.2.1.1.6.0",
-         "str", "2nd floor"]]  # fmt: skip
+LATER = [
+    [LIFE_COUNT, "counter32", 1250],
+    [VENDOR, "counter32", 900],
+    [SUPPLY, "int", 64],
+    ["1.3.6.1.2.1.1.6.0", "str", "2nd floor"],
+]
 
 
 def _read(client, token, agent, devices: list[dict], encoder: DeltaEncoder):

@@ -3,11 +3,10 @@ listed, the never-scan list in every directive and out of read plans, scans only
 the settings on the site page, in the form and in the dealer API, and the agent's progress on the page."""
 
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
 
 from agents.models import Directive
 from meters.services.plans import read_directive_request
@@ -73,9 +72,16 @@ def test_never_scan_addresses_go_with_every_directive_and_stay_out_of_read_plans
 
 @pytest.mark.parametrize(
     ("local", "open_"),
-    [(time(17, 59), False), (time(18), True), (time(23, 30), True), (time(2), True), (time(7, 59), True),
-     (time(8), False), (time(12), False)],
-)  # fmt: skip
+    [
+        (time(17, 59), False),
+        (time(18), True),
+        (time(23, 30), True),
+        (time(2), True),
+        (time(7, 59), True),
+        (time(8), False),
+        (time(12), False),
+    ],
+)
 def test_a_night_window_runs_over_midnight(local, open_):
     day = datetime(2026, 11, 23, tzinfo=ZoneInfo(BERLIN))  # a Monday
     now = datetime.combine(day.date(), local, tzinfo=ZoneInfo(BERLIN)).astimezone(UTC)
@@ -116,48 +122,6 @@ def test_a_scheduled_discovery_outside_the_window_waits_for_it(acme):
     assert site.next_discovery_at == datetime(2026, 11, 26, 13, tzinfo=UTC)  # the next slot, Thursday
 
 
-def closed_window_now(site_zone: str = BERLIN) -> tuple[time, time]:
-    """A one-hour window starting two hours from now, local time: closed now, whenever the test runs."""
-    start = (timezone.now().astimezone(ZoneInfo(site_zone)) + timedelta(hours=2)).replace(second=0, microsecond=0)
-    return start.time(), (start + timedelta(hours=1)).time()
-
-
-def test_scan_now_outside_the_window_runs_when_it_opens_and_the_page_says_when(acme):
-    start, end = closed_window_now()
-    site = make_site(scan_window_start=start, scan_window_end=end)
-    new_agent(site=site)
-    Directive.objects.filter(site=site).delete()
-    client = client_for(acme, acme.technician)
-    response = client.post(f"/sites/{site.public_id}/scan/", {"kind": "discover"}, follow=True)
-    page = response.content.decode()
-    assert not site.directives.filter(kind="discover").exists()
-    site.refresh_from_db()
-    opens = site.next_discovery_at.astimezone(ZoneInfo(BERLIN))
-    assert opens.time() == start and opens > timezone.now()
-    assert f"the scan runs when it opens, {opens:%a} {opens.day} {opens:%b}, {start:%H:%M} site time" in page
-    assert "closed now" in page and "Scan now anyway" in page
-
-
-def test_scan_now_anyway_runs_at_once_and_records_who_chose_it(acme):
-    start, end = closed_window_now()
-    site = make_site(scan_window_start=start, scan_window_end=end)
-    new_agent(site=site)
-    Directive.objects.filter(site=site).delete()
-    client = client_for(acme, acme.technician)
-    client.post(f"/sites/{site.public_id}/scan/", {"kind": "discover", "outside_window": "1"})
-    directive = site.directives.get(kind="discover", status="pending")
-    assert directive.requested_by == "tech@acme.example (outside the scan window)"
-    assert "window" not in directive.params  # the agent would refuse it otherwise
-
-
-def test_scan_now_inside_the_window_is_queued_with_the_window_for_the_agent_to_check(acme):
-    site = make_site(scan_window_start=time(0), scan_window_end=time(23, 59))
-    new_agent(site=site)
-    Directive.objects.filter(site=site).delete()
-    client_for(acme, acme.technician).post(f"/sites/{site.public_id}/scan/", {"kind": "discover"})
-    assert site.directives.get(kind="discover").params["window"]["end"] == "23:59"
-
-
 # The settings in the form, on the page and in the API
 
 
@@ -169,8 +133,14 @@ def site_form(site, **changes) -> dict:
 def test_the_site_form_sets_what_the_customers_it_agreed_to_and_the_page_shows_it(acme):
     site = make_site()
     client = client_for(acme, acme.technician)
-    form = site_form(site, scan_targets="192.168.5.0/24", scan_exclusions="192.168.5.1\n192.168.5.200-220",
-                     scan_rate_limit=25, scan_window_start="18:00", scan_window_end="08:00")  # fmt: skip
+    form = site_form(
+        site,
+        scan_targets="192.168.5.0/24",
+        scan_exclusions="192.168.5.1\n192.168.5.200-220",
+        scan_rate_limit=25,
+        scan_window_start="18:00",
+        scan_window_end="08:00",
+    )
     assert client.post(f"/sites/{site.public_id}/edit/", form).status_code == 302
     site.refresh_from_db()
     assert (site.scan_window_start, site.scan_window_end, site.scan_rate_limit) == (*NIGHT, 25)
@@ -201,15 +171,20 @@ def test_the_form_refuses_settings_the_agent_could_not_keep(acme, changes, field
 def test_the_dealer_api_reads_and_writes_the_discovery_settings(acme):
     site = make_site(scan_targets="10.9.0.0/24")
     api = api_client_for(acme, acme.technician)
-    body = {"scan_exclusions": "10.9.0.1", "scan_window_start": "18:00", "scan_window_end": "08:00",
-            "scan_rate_limit": 50}  # fmt: skip
+    body = {
+        "scan_exclusions": "10.9.0.1",
+        "scan_window_start": "18:00",
+        "scan_window_end": "08:00",
+        "scan_rate_limit": 50,
+    }
     response = api.patch(f"/api/v1/sites/{site.public_id}/", body, content_type="application/json")
     assert response.status_code == 200, response.content
     data = response.json()
     assert (data["scan_window_start"], data["scan_window_end"], data["scan_rate_limit"]) == ("18:00", "08:00", 50)
     assert data["broadcast_effective"] == {"on": False, "reason": "the site lists its scan targets"}
-    bad = api.patch(f"/api/v1/sites/{site.public_id}/", {"scan_exclusions": "printer one"},
-                    content_type="application/json")  # fmt: skip
+    bad = api.patch(
+        f"/api/v1/sites/{site.public_id}/", {"scan_exclusions": "printer one"}, content_type="application/json"
+    )
     assert bad.status_code == 400 and "not an IPv4 address" in bad.content.decode()
     half = api.patch(f"/api/v1/sites/{site.public_id}/", {"scan_window_end": None}, content_type="application/json")
     assert half.status_code == 400 and "both the start and the end" in half.content.decode()
@@ -252,17 +227,3 @@ def test_progress_after_the_result_or_for_another_sites_directive_is_refused(acm
     page = client_for(acme, acme.viewer).get(f"/sites/{agent.site.public_id}/").content.decode()
     assert "Scanning:" not in page and "Last discovery finished" in page
     assert "254 addresses, 0 printers found" in page  # the result's own numbers, whatever the last report said
-
-
-def test_an_agent_enrolled_outside_the_window_scans_when_it_opens(acme, client):
-    from agents.services.keys import license_key_generate
-
-    start, end = closed_window_now()
-    site = make_site(scan_window_start=start, scan_window_end=end)
-    _key, text = license_key_generate(site=site)
-    body = {"license_key": text, "hostname": "night-pc", "os": "Linux", "agent_version": "0.1.0"}
-    assert post_json(client, "/agent/v1/enroll", body).status_code == 201
-    site.refresh_from_db()
-    assert not site.directives.filter(kind="discover").exists()
-    assert site.next_discovery_at.astimezone(ZoneInfo(BERLIN)).time() == start
-    assert site.next_read_at is not None  # the site's other schedules were set up too

@@ -82,6 +82,6 @@ def test_expired_key_is_refused(acme, client):
     response = client.post("/agent/v1/enroll", {"license_key": text, "hostname": "pc"}, content_type="application/json")
     assert response.status_code == 401
     assert response.json() == {
-        "detail": "This license key has expired. Ask the dealer for a new one.",
+        "detail": "This licence key has expired. Ask the dealer for a new one.",
         "code": "expired",
     }

@@ -34,8 +34,14 @@ class LongPollPortal:
 def start_portal(live_env, wakeup_url: str, log) -> LongPollPortal:
     """gunicorn as deploy/portal runs it (gthread, long-poll slots from its threads), on the suite's database."""
     port = free_tcp_port()
-    env = {**live_env, "PORTAL_CENTRAL_URL": f"http://127.0.0.1:{port}", "AGENT_WAKEUP_URL": wakeup_url,
-           "WEB_BIND": f"127.0.0.1:{port}", "WEB_WORKERS": "2", "WEB_THREADS": "12"}  # fmt: skip
+    env = {
+        **live_env,
+        "PORTAL_CENTRAL_URL": f"http://127.0.0.1:{port}",
+        "AGENT_WAKEUP_URL": wakeup_url,
+        "WEB_BIND": f"127.0.0.1:{port}",
+        "WEB_WORKERS": "2",
+        "WEB_THREADS": "12",
+    }
     env.pop("AGENT_LONG_POLL_SLOTS", None)
     with log.open("wb") as out:
         command = [str(BIN / "gunicorn"), "--config", str(CONFIG), "portal.wsgi"]

@@ -12,8 +12,14 @@ READ = {"kind": "read", "devices": []}
 
 
 def _post(client, token, directive, body, key=None):
-    return post_json(client, f"/agent/v1/directives/{directive.public_id}/result", body, token=token,
-                     gzip_body=True, HTTP_IDEMPOTENCY_KEY=key or str(uuid.uuid4()))  # fmt: skip
+    return post_json(
+        client,
+        f"/agent/v1/directives/{directive.public_id}/result",
+        body,
+        token=token,
+        gzip_body=True,
+        HTTP_IDEMPOTENCY_KEY=key or str(uuid.uuid4()),
+    )
 
 
 def test_a_result_for_a_directive_leased_to_another_agent_is_409(acme, client):

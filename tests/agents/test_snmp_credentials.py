@@ -22,8 +22,14 @@ COMMUNITY = "s3cret-community-71"
 AUTH_KEY = "auth-key-never-shown-42"
 PRIV_KEY = "priv-key-never-shown-43"
 SECRETS = (COMMUNITY, AUTH_KEY, PRIV_KEY)
-V3 = {"version": "3", "user": "mb-authpriv", "auth_protocol": "SHA256", "auth_key": AUTH_KEY,
-      "priv_protocol": "AES256", "priv_key": PRIV_KEY}  # fmt: skip
+V3 = {
+    "version": "3",
+    "user": "mb-authpriv",
+    "auth_protocol": "SHA256",
+    "auth_key": AUTH_KEY,
+    "priv_protocol": "AES256",
+    "priv_key": PRIV_KEY,
+}
 
 
 @pytest.fixture
@@ -39,8 +45,16 @@ def assert_no_secret(text: str) -> None:
 
 def device_at(site, ip: str, credential=None) -> Device:
     now = timezone.now()
-    return Device.objects.create(site=site, identity_key=unique("serial:T"), serial="T1", ip=ip, port=161,
-                                 credential=credential, first_seen_at=now, last_seen_at=now)  # fmt: skip
+    return Device.objects.create(
+        site=site,
+        identity_key=unique("serial:T"),
+        serial="T1",
+        ip=ip,
+        port=161,
+        credential=credential,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
 
 
 def test_a_v3_user_added_on_the_site_page_is_encrypted_and_never_shown_again(acme, every_log):
@@ -94,8 +108,9 @@ def test_bad_credentials_are_refused_with_the_reason_in_the_page_and_the_api(acm
     page = client_for(acme, acme.technician).post(f"/sites/{site.public_id}/credentials/new/", fields)
     assert page.status_code == 200 and reason in page.content.decode()
     api = api_client_for(acme, acme.technician)
-    response = api.post("/api/v1/snmp-credentials/", {"site": str(site.public_id), **fields},
-                        content_type="application/json")  # fmt: skip
+    response = api.post(
+        "/api/v1/snmp-credentials/", {"site": str(site.public_id), **fields}, content_type="application/json"
+    )
     assert response.status_code == 400, response.content
     assert reason in " ".join(response.json()["fields"][field])
     assert site.snmp_credentials.count() == 2  # the defaults only
@@ -146,8 +161,11 @@ def test_a_site_of_a_customer_without_credentials_keeps_public(acme):
 def test_the_api_creates_updates_and_deletes_credentials_and_never_returns_a_secret(acme, every_log):
     site = make_site()
     api = api_client_for(acme, acme.technician)
-    created = api.post("/api/v1/snmp-credentials/", {"site": str(site.public_id), "label": "api", "position": 0, **V3},
-                       content_type="application/json")  # fmt: skip
+    created = api.post(
+        "/api/v1/snmp-credentials/",
+        {"site": str(site.public_id), "label": "api", "position": 0, **V3},
+        content_type="application/json",
+    )
     assert created.status_code == 201, created.content
     body = created.json()
     assert body["user"] == "mb-authpriv" and body["has_auth_key"] and body["has_priv_key"] and body["position"] == 0
@@ -193,8 +211,9 @@ def test_a_read_carries_only_the_credential_each_device_answered_to(acme):
 def test_a_directive_never_carries_another_sites_credential(acme):
     site, other = make_site(), make_site(customer_name="Other")
     foreign = credential_create(site=other, version="2c", community=COMMUNITY)
-    directive = Directive.objects.create(site=site, kind=DirectiveKind.TEST,
-                                         params={"targets": [], "credential_refs": [foreign.pk]})  # fmt: skip
+    directive = Directive.objects.create(
+        site=site, kind=DirectiveKind.TEST, params={"targets": [], "credential_refs": [foreign.pk]}
+    )
     assert directive_payload(directive=directive)["credentials"] == []
 
 
@@ -220,12 +239,19 @@ def test_test_outcomes_are_recorded_on_the_device_and_the_credential(acme):
 
     def tried(ip, device, statuses):
         refs = directive.params["credential_refs"]
-        results = [{"credential_id": f"c{pk}", "status": status, "message": status, "sys_descr": "RICOH MP C3002"}
-                   for pk, status in zip(refs, statuses, strict=True)]  # fmt: skip
+        results = [
+            {"credential_id": f"c{pk}", "status": status, "message": status, "sys_descr": "RICOH MP C3002"}
+            for pk, status in zip(refs, statuses, strict=True)
+        ]
         return {"ip": ip, "port": 161, "device_id": str(device.public_id), "results": results}
 
-    payload = {"kind": "test", "targets": [tried("10.62.0.5", printer, ["wrong_community", "timeout", "ok"]),
-                                           tried("10.62.0.6", silent, ["timeout", "timeout", "timeout"])]}  # fmt: skip
+    payload = {
+        "kind": "test",
+        "targets": [
+            tried("10.62.0.5", printer, ["wrong_community", "timeout", "ok"]),
+            tried("10.62.0.6", silent, ["timeout", "timeout", "timeout"]),
+        ],
+    }
     result = directive.results.create(agent=agent, idempotency_key="k-test", payload=payload)
     Directive.objects.filter(pk=directive.pk).update(status="done")  # as the upload leaves it
     assert credential_test_ingest(result, payload) == []
@@ -262,8 +288,11 @@ def test_the_test_buttons_in_the_api(acme):
     queued = api.post(f"/api/v1/devices/{device.public_id}/test/")
     assert queued.status_code == 202 and queued.json()["kind"] == "test"
     credential = site_credentials(site)[0]
-    bad = api.post(f"/api/v1/snmp-credentials/{credential.public_id}/test/", {"address": "printer 7"},
-                   content_type="application/json")  # fmt: skip
+    bad = api.post(
+        f"/api/v1/snmp-credentials/{credential.public_id}/test/",
+        {"address": "printer 7"},
+        content_type="application/json",
+    )
     assert bad.status_code == 400 and bad.json()["code"] == "bad_address"
     every = api.post(f"/api/v1/snmp-credentials/{credential.public_id}/test/", {}, content_type="application/json")
     assert every.status_code == 202 and len(every.json()) == 1
@@ -285,8 +314,16 @@ def test_operators_set_credentials_in_the_admin_with_write_only_secrets(acme, ev
     listed = admin.get("/admin/agents/snmpcredential/?dealer=acme").content.decode()
     assert "SNMPv2c" in listed and str(site) in listed
 
-    form = {"site": site.pk, "label": "from the admin", "v3_user": "mb-authpriv", "version": "3",
-            "auth_protocol": "SHA", "auth_key": AUTH_KEY, "priv_protocol": "AES", "priv_key": "short"}  # fmt: skip
+    form = {
+        "site": site.pk,
+        "label": "from the admin",
+        "v3_user": "mb-authpriv",
+        "version": "3",
+        "auth_protocol": "SHA",
+        "auth_key": AUTH_KEY,
+        "priv_protocol": "AES",
+        "priv_key": "short",
+    }
     refused = admin.post("/admin/agents/snmpcredential/add/", form).content.decode()
     assert "at least 8 characters" in refused and AUTH_KEY not in refused
     assert admin.post("/admin/agents/snmpcredential/add/", {**form, "priv_key": PRIV_KEY}).status_code == 302

@@ -17,23 +17,24 @@ HOSTILE = "O'Brien\u2019s \"HQ\" $(Remove-Item C:\\) `whoami`; '+(calc)+' \\"
 
 
 def test_served_script_has_this_portals_addresses(acme, settings):
-    settings.PORTAL_CENTRAL_URL = "https://central.example.test:8443/"
+    settings.PORTAL_SCHEME, settings.PORTAL_CENTRAL_URL = "https", "https://central.example.test:8443/"
     answer = client_for(acme, None).get("/downloads/install-windows.ps1")  # the site PC, not signed in
     assert answer.status_code == 200
     script = answer.content.decode("ascii")
     assert "[string]$Portal = 'https://central.example.test:8443'," in script
-    assert f"[string]$Download = 'http://{acme.host}'," in script
+    # The dealer's host with the portal's scheme and port, whatever Host header a proxy passed on.
+    assert f"[string]$Download = 'https://{acme.host}:8443'," in script
     assert "@PORTAL_URL@" not in script and "@DOWNLOAD_URL@" not in script
 
 
 def test_site_page_runs_the_served_script_with_the_new_key(acme, settings):
-    settings.PORTAL_CENTRAL_URL = "https://central.example.test:8443"
+    settings.PORTAL_SCHEME, settings.PORTAL_CENTRAL_URL = "https", "https://central.example.test:8443"
     site = make_site(site_name="Front office")
     client = client_for(acme, acme.admin)
     client.post(f"/sites/{site.public_id}/keys/", {"label": "reception PC"})
     command = windows_command(client.get(f"/sites/{site.public_id}/").content.decode())
     [key] = KEY_RE.findall(command)
-    script = re.escape(f"'http://{acme.host}/downloads/install-windows.ps1'")
+    script = re.escape(f"'https://{acme.host}:8443/downloads/install-windows.ps1'")
     assert re.search(
         rf"& \(\[scriptblock\]::Create\(\(irm -UseBasicParsing {script}\)\)\) -Key '{key}' -Name ", command
     )

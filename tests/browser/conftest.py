@@ -55,17 +55,23 @@ def browser(chromium_path) -> Iterator[object]:
     while it is open, and Django refuses database calls there, so it must be gone before other modules run."""
     from playwright.sync_api import sync_playwright
 
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--host-resolver-rules=MAP *.localhost 127.0.0.1"]  # fmt: skip
+    args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--host-resolver-rules=MAP *.localhost 127.0.0.1",
+    ]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path, args=args)
         yield browser
         browser.close()
 
 
-def sign_in(browser, base: str, email: str, password: str, viewport: dict = DESKTOP):
-    """A fresh browser context (own cookies) signed in at `base`; returns its page."""
-    context = browser.new_context(viewport=viewport)
+def sign_in(browser, base: str, email: str, password: str, viewport: dict = DESKTOP, **context_options):
+    """A fresh browser context (own cookies; Playwright's context options, e.g. timezone_id) signed in at `base`;
+    returns its page."""
+    context = browser.new_context(viewport=viewport, **context_options)
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.goto(f"{base}/accounts/sign-in/")

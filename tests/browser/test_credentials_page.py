@@ -20,8 +20,16 @@ def _site_with_a_device() -> dict:
     site = make_site(customer_name="Credentials Customer")
     credential_create(customer=site.customer, label="Head office IT", version="2c", community="corp-community-1")
     now = timezone.now()
-    device = Device.objects.create(site=site, identity_key=unique("serial:B"), serial="E7654321", manufacturer="RICOH",
-                                   model="MP C3002", ip="10.77.0.5", first_seen_at=now, last_seen_at=now)  # fmt: skip
+    device = Device.objects.create(
+        site=site,
+        identity_key=unique("serial:B"),
+        serial="E7654321",
+        manufacturer="RICOH",
+        model="MP C3002",
+        ip="10.77.0.5",
+        first_seen_at=now,
+        last_seen_at=now,
+    )
     return {"site": str(site.public_id), "device": str(device.public_id)}
 
 
@@ -35,12 +43,15 @@ def _agent_answers_the_test(device_id: str) -> None:
     statuses = {"3": "ok", "2c": "wrong_community", "1": "wrong_community"}
     credentials = directive.params["credential_refs"]
     versions = dict(SnmpCredential.objects.filter(pk__in=credentials).values_list("pk", "version"))
-    results = [{"credential_id": f"c{pk}", "status": statuses[versions[pk]], "message": "", "sys_descr": "RICOH"}
-               for pk in credentials]  # fmt: skip
+    results = [
+        {"credential_id": f"c{pk}", "status": statuses[versions[pk]], "message": "", "sys_descr": "RICOH"}
+        for pk in credentials
+    ]
     payload = {"kind": "test", "targets": [{"ip": "10.77.0.5", "device_id": device_id, "results": results}]}
     agent, _token = make_agent(site=directive.site)
-    result = directive.results.create(agent=agent, idempotency_key=f"k-{directive.pk}", payload=payload,
-                                      status="interpreted")  # fmt: skip
+    result = directive.results.create(
+        agent=agent, idempotency_key=f"k-{directive.pk}", payload=payload, status="interpreted"
+    )
     Directive.objects.filter(pk=directive.pk).update(status="done")
     credential_test_ingest(result, payload)
 

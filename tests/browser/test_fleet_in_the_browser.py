@@ -41,8 +41,9 @@ class ReadFleet:
 
 def agent_cli(config: Path, *args: str, timeout: float = 60) -> str:
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    done = subprocess.run([str(AGENT), "--config", str(config), *args], capture_output=True, text=True,
-                          timeout=timeout, env=env)  # fmt: skip
+    done = subprocess.run(
+        [str(AGENT), "--config", str(config), *args], capture_output=True, text=True, timeout=timeout, env=env
+    )
     assert done.returncode == 0, f"meterbridge-agent {args[0]} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
 
@@ -120,7 +121,7 @@ def set_up_site(page, base: str, fleet) -> tuple[str, str, str]:
     page.fill("#id_scan_targets", "\n".join(fleet.printer(name).ip for name in RECORDINGS))
     page.fill("#id_snmp_port", str(fleet.port))
     page.click("button.primary")
-    page.click("text=Generate license key")
+    page.click("text=Generate licence key")
     key = page.inner_text("#new-license-key").strip()
     assert key.startswith("mbl_acme_")
     return customer, site, page.url

@@ -23,7 +23,7 @@ def test_admin_copies_the_linux_steps_with_the_new_key(committed, portal, browse
     page = sign_in(browser, portal.dealer("acme"), acme.admin.email, PASSWORD, viewport)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.goto(f"{portal.dealer('acme')}/sites/{site_id}/")
-    page.get_by_role("button", name="Generate license key").click()
+    page.get_by_role("button", name="Generate licence key").click()
     key = page.locator("#new-license-key").inner_text().strip()
     assert f"--key {key}" in page.locator("#install-linux").inner_text()
     button = page.locator("[data-copy='#install-linux']")

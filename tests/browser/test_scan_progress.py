@@ -23,8 +23,13 @@ def _site_with_a_key(network: str, port: int) -> dict:
     from tests.support.factories import make_site
 
     # 120 packets a second: the /24 takes several seconds, long enough to watch, as a cautious customer would ask.
-    site = make_site(customer_name="Progress Customer", scan_targets=network, snmp_port=port, scan_rate_limit=120,
-                     scan_exclusions=f"{network.rsplit('.', 1)[0]}.1")  # fmt: skip
+    site = make_site(
+        customer_name="Progress Customer",
+        scan_targets=network,
+        snmp_port=port,
+        scan_rate_limit=120,
+        scan_exclusions=f"{network.rsplit('.', 1)[0]}.1",
+    )
     _key, text = license_key_generate(site=site)
     return {"site": str(site.public_id), "key": text}
 
@@ -41,15 +46,21 @@ def test_the_site_page_follows_a_running_scan_without_a_reload(committed, portal
     made = in_acme(acme, lambda: _site_with_a_key(str(snmpsim_fleet.network), snmpsim_fleet.port))
     config = tmp_path / "agent.toml"
     agent_cli(config, "enroll", "--portal", portal.central, "--key", made["key"])  # queues the first discovery
-    pages = [sign_in(browser, portal.dealer("acme"), acme.technician.email, PASSWORD, viewport)
-             for viewport in (DESKTOP_WIDE, PHONE)]  # fmt: skip
+    pages = [
+        sign_in(browser, portal.dealer("acme"), acme.technician.email, PASSWORD, viewport)
+        for viewport in (DESKTOP_WIDE, PHONE)
+    ]
     for page in pages:
         page.goto(f"{portal.dealer('acme')}/sites/{made['site']}/")
         assert "Discovery queued" in page.locator("#scan-progress").inner_text()
     desktop, phone = pages
 
-    agent = subprocess.Popen([str(AGENT), "--config", str(config), "run", "--once"], stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    agent = subprocess.Popen(
+        [str(AGENT), "--config", str(config), "run", "--once"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         running = desktop.locator("#scan-progress", has_text=SCANNING)
         running.wait_for(timeout=60_000)
@@ -87,9 +98,14 @@ def _site_with_a_closed_window() -> dict:
     from tests.support.factories import make_site
 
     start = (timezone.now().astimezone(ZoneInfo("Europe/Berlin")) + timedelta(hours=2)).replace(second=0)
-    site = make_site(customer_name="Night Scan Customer", scan_targets="10.61.0.0/24", scan_exclusions="10.61.0.1",
-                     scan_window_start=start.time(), scan_window_end=(start + timedelta(hours=10)).time(),
-                     scan_rate_limit=50)  # fmt: skip
+    site = make_site(
+        customer_name="Night Scan Customer",
+        scan_targets="10.61.0.0/24",
+        scan_exclusions="10.61.0.1",
+        scan_window_start=start.time(),
+        scan_window_end=(start + timedelta(hours=10)).time(),
+        scan_rate_limit=50,
+    )
     new_agent(site=site)
     site.directives.all().delete()
     return {"site": str(site.public_id), "opens": f"{start:%H:%M}"}

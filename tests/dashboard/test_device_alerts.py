@@ -10,8 +10,16 @@ from tests.support.personas import client_for
 
 def alert(device, code: str, description: str, source: str, cleared: bool = False) -> Alert:
     now = timezone.now()
-    return Alert.objects.create(device=device, code=code, severity="warning", description=description, source=source,
-                                first_seen_at=now, last_seen_at=now, cleared_at=now if cleared else None)  # fmt: skip
+    return Alert.objects.create(
+        device=device,
+        code=code,
+        severity="warning",
+        description=description,
+        source=source,
+        first_seen_at=now,
+        last_seen_at=now,
+        cleared_at=now if cleared else None,
+    )
 
 
 def alerts_panel(acme, device) -> str:

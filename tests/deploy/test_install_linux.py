@@ -117,14 +117,26 @@ class Installer:
     def __init__(self, root: Path, bin_dir: Path, service_user: str) -> None:
         self.root = root
         self.env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO", "MB_"))}
-        self.env |= {"MB_INSTALL_ROOT": str(root), "MB_SERVICE_USER": service_user, "PYTHON": PYTHON,
-                     "SYSTEMCTL": str(bin_dir / "systemctl"), "USERADD": str(bin_dir / "useradd")}  # fmt: skip
+        self.env |= {
+            "MB_INSTALL_ROOT": str(root),
+            "MB_SERVICE_USER": service_user,
+            "PYTHON": PYTHON,
+            "SYSTEMCTL": str(bin_dir / "systemctl"),
+            "USERADD": str(bin_dir / "useradd"),
+        }
 
     def run(self, *args: str, script: str | None = None) -> subprocess.CompletedProcess[str]:
         text = script if script is not None else SCRIPT.read_text()
         # A new session: no controlling terminal, as under `curl | sudo sh` in a pipeline with nothing to ask on.
-        return subprocess.run(["sh", "-s", "--", *args], input=text, env=self.env, capture_output=True, text=True,
-                              timeout=300, start_new_session=True)  # fmt: skip
+        return subprocess.run(
+            ["sh", "-s", "--", *args],
+            input=text,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            start_new_session=True,
+        )
 
     def path(self, relative: str) -> Path:
         return self.root / relative
@@ -185,8 +197,9 @@ def test_installed_service_enrols_and_its_first_reads_reach_the_portal(
 ):
     acme = committed["acme"]
     with tenant_context(acme.dealer):
-        site = make_site(customer_name="Install Customer", scan_targets=str(snmpsim_fleet.network),
-                         snmp_port=snmpsim_fleet.port)  # fmt: skip
+        site = make_site(
+            customer_name="Install Customer", scan_targets=str(snmpsim_fleet.network), snmp_port=snmpsim_fleet.port
+        )
         _key, key = license_key_generate(site=site)
     script = served_script(acme, portal_server)
 
@@ -205,8 +218,13 @@ def test_installed_service_enrols_and_its_first_reads_reach_the_portal(
             first_read_s = time.monotonic() - started
             read = Device.objects.filter(site=site, last_read_at__isnull=False)
             assert read.count() >= 3, list(Device.objects.filter(site=site).values("ip", "model", "last_read_at"))
-        status = subprocess.run([str(installer.path("usr/local/bin/meterbridge-agent")), "status"],
-                                capture_output=True, text=True, timeout=60, env=installer.env)  # fmt: skip
+        status = subprocess.run(
+            [str(installer.path("usr/local/bin/meterbridge-agent")), "status"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=installer.env,
+        )
         assert status.returncode == 0, status.stderr
         assert portal_server in status.stdout
         report_figures(installer, first_read_s)
@@ -247,8 +265,11 @@ def report_figures(installer: Installer, first_read_s: float) -> None:
         samples.append(tree_rss_kb(installer.service_pid()))
         time.sleep(1)
     pyz = installer.path("opt/meterbridge-agent/meterbridge-agent.pyz")
-    figures = {"install_to_first_read_s": round(first_read_s, 1), "idle_rss_mb": round(max(samples) / 1024, 1),
-               "pyz_mb": round(pyz.stat().st_size / 1024 / 1024, 2)}  # fmt: skip
+    figures = {
+        "install_to_first_read_s": round(first_read_s, 1),
+        "idle_rss_mb": round(max(samples) / 1024, 1),
+        "pyz_mb": round(pyz.stat().st_size / 1024 / 1024, 2),
+    }
     Path(path).write_text(json.dumps(figures))
 
 
@@ -277,8 +298,19 @@ def test_get_license_key_path_registers_a_new_site_and_a_rerun_keeps_the_enrolme
     script = served_script(acme, portal_server)
     password = "enrol-" + PASSWORD
 
-    first = installer.run("--dealer", acme.dealer.code, "--enrollment-password", password, "--customer", customer,
-                          "--site", "Back office", "--report-email", "it@walkin.example", script=script)  # fmt: skip
+    first = installer.run(
+        "--dealer",
+        acme.dealer.code,
+        "--enrollment-password",
+        password,
+        "--customer",
+        customer,
+        "--site",
+        "Back office",
+        "--report-email",
+        "it@walkin.example",
+        script=script,
+    )
 
     assert first.returncode == 0, first.stdout + first.stderr
     assert password not in first.stdout + first.stderr and password not in text_of_files(installer.root)
@@ -369,8 +401,13 @@ def test_site_page_command_keeps_a_hostile_site_name_one_argument(acme, tmp_path
 
     arguments = command.split(" | sudo sh -s -- ", 1)[1]
     # What `sh -s -- ARGS` receives, as the site PC's shell would expand it.
-    parsed = subprocess.run(["sh", "-c", f"set -- {arguments}; printf '%s\\0' \"$@\""], cwd=tmp_path,
-                            capture_output=True, text=True, check=True).stdout.split("\0")[:-1]  # fmt: skip
+    parsed = subprocess.run(
+        ["sh", "-c", f"set -- {arguments}; printf '%s\\0' \"$@\""],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")[:-1]
     hostname = subprocess.run(["hostname"], capture_output=True, text=True, check=True).stdout.strip()
     assert parsed[0] == "--key" and parsed[2:] == ["--name", f"{hostname} @ {HOSTILE_SITE}"]
     assert list(tmp_path.iterdir()) == []  # nothing in the name ran
@@ -378,8 +415,12 @@ def test_site_page_command_keeps_a_hostile_site_name_one_argument(acme, tmp_path
 
 
 def test_uninstall_removes_the_agent_and_its_secrets(installer):
-    for relative in (f"{STATE}/agent.toml", "opt/meterbridge-agent/meterbridge-agent.pyz",
-                     "etc/systemd/system/meterbridge-agent.service", "usr/local/bin/meterbridge-agent"):  # fmt: skip
+    for relative in (
+        f"{STATE}/agent.toml",
+        "opt/meterbridge-agent/meterbridge-agent.pyz",
+        "etc/systemd/system/meterbridge-agent.service",
+        "usr/local/bin/meterbridge-agent",
+    ):
         installer.path(relative).parent.mkdir(parents=True, exist_ok=True)
         installer.path(relative).write_text("installed")
 

@@ -50,13 +50,19 @@ def stack(nginx, live_env, tmp_path_factory):
     """gunicorn (production settings) on the suite's database, behind nginx rendered from the template."""
     root = tmp_path_factory.mktemp("production")
     env = production_env(live_env, root / "var")
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=REPO_ROOT, env=env,
-                   check=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=REPO_ROOT, env=env, check=True
+    )
     web_port, https_port, http_port = free_tcp_port(), free_tcp_port(), free_tcp_port()
     web_log = root / "web.log"
     gunicorn = [str(Path(sys.executable).with_name("gunicorn")), "portal.wsgi", "-b", f"127.0.0.1:{web_port}"]
-    web = subprocess.Popen([*gunicorn, "-w", "2", "--forwarded-allow-ips", "127.0.0.1"], cwd=REPO_ROOT, env=env,
-                           stdout=web_log.open("wb"), stderr=subprocess.STDOUT)  # fmt: skip
+    web = subprocess.Popen(
+        [*gunicorn, "-w", "2", "--forwarded-allow-ips", "127.0.0.1"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=web_log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
     cert, key = self_signed(root, hosts=HOSTS)  # OpenSSL does not match *.localhost: name each host
     # As envsubst does with the variable list in the template's header: nginx's own $host etc. stay as they are.
     site = Template((DEPLOY / "nginx.conf.template").read_text()).safe_substitute(
@@ -70,8 +76,9 @@ def stack(nginx, live_env, tmp_path_factory):
     (root / "meterbridge.conf").write_text(site)
     (root / "nginx.conf").write_text(main_config(root))
     nginx_log = root / "error.log"
-    proxy = subprocess.Popen([nginx, "-p", str(root), "-c", str(root / "nginx.conf")], stdout=subprocess.DEVNULL,
-                             stderr=nginx_log.open("wb"))  # fmt: skip
+    proxy = subprocess.Popen(
+        [nginx, "-p", str(root), "-c", str(root / "nginx.conf")], stdout=subprocess.DEVNULL, stderr=nginx_log.open("wb")
+    )
     wait_for_port(web_port, web, web_log)
     wait_for_port(https_port, proxy, nginx_log)
     yield {"https": https_port, "http": http_port, "ca": cert}
@@ -126,9 +133,10 @@ def test_plain_http_is_redirected_to_https(committed, stack):
 
 def test_agents_reach_the_central_host_over_tls(committed, stack):
     body = b'{"license_key": "mbl_acme_aaaaaaaa_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "hostname": "pc"}'
-    status, _head, answer = https(stack, "localhost", "/agent/v1/enroll", "POST", body,
-                                  "Content-Type: application/json\r\n")  # fmt: skip
-    assert status == 401 and "license key" in answer
+    status, _head, answer = https(
+        stack, "localhost", "/agent/v1/enroll", "POST", body, "Content-Type: application/json\r\n"
+    )
+    assert status == 401 and "licence key" in answer
 
 
 def test_static_files_are_served_by_the_portal(committed, stack):

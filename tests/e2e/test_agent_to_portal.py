@@ -23,8 +23,9 @@ def test_agent_enrolls_discovers_reads_and_the_portal_shows_meters(
 ):
     dealer = committed["acme"].dealer
     with tenant_context(dealer):
-        site = make_site(customer_name="E2E Customer", scan_targets=str(snmpsim_fleet.network),
-                         snmp_port=snmpsim_fleet.port)  # fmt: skip
+        site = make_site(
+            customer_name="E2E Customer", scan_targets=str(snmpsim_fleet.network), snmp_port=snmpsim_fleet.port
+        )
         _key, key_text = license_key_generate(site=site)
     config = tmp_path / "agent.toml"
     agent_cli(config, "enroll", "--portal", portal_server, "--key", key_text)
@@ -39,8 +40,11 @@ def test_agent_enrolls_discovers_reads_and_the_portal_shows_meters(
         read_directive_request(site=site, requested_by="test")
     agent_cli(config, "run", "--once")  # the read of the site
     with tenant_context(dealer):
-        wait_until(lambda: DirectiveResult.objects.filter(directive__site=site, directive__kind="read",
-                                                          status="interpreted").exists())  # fmt: skip
+        wait_until(
+            lambda: DirectiveResult.objects.filter(
+                directive__site=site, directive__kind="read", status="interpreted"
+            ).exists()
+        )
         devices = {d.ip: d for d in Device.objects.filter(site=site).prefetch_related("supplies")}
         agent = Agent.objects.get(site=site)
         assert agent.last_seen_at and agent.version
@@ -54,8 +58,13 @@ def test_agent_enrolls_discovers_reads_and_the_portal_shows_meters(
         read_directive_request(site=site, requested_by="test")
     agent_cli(config, "run", "--once")  # a steady-state read: sent as changes to the acknowledged one
     with tenant_context(dealer):
-        reads = wait_until(lambda: list_if_two(DirectiveResult.objects.filter(
-            directive__site=site, directive__kind="read", status="interpreted").order_by("received_at")))  # fmt: skip
+        reads = wait_until(
+            lambda: list_if_two(
+                DirectiveResult.objects.filter(
+                    directive__site=site, directive__kind="read", status="interpreted"
+                ).order_by("received_at")
+            )
+        )
         first, second = reads
         assert second.payload_bytes < first.payload_bytes / 3  # only what changed went over the wire
         # Stored as sent; each entry still stands for a whole read (its base's, with the changes applied).
@@ -65,8 +74,9 @@ def test_agent_enrolls_discovers_reads_and_the_portal_shows_meters(
         # Every device that counts pages (a printer with no counter at all is read, and stores no meter read).
         ours = Device.objects.filter(pk__in=[d.pk for d in read_devices], reads__isnull=False).distinct()
         assert ours.count() >= 3
-        assert all(d.reads.filter(result__directive__site=site, result__directive__kind="read").count() == 2
-                   for d in ours)  # fmt: skip
+        assert all(
+            d.reads.filter(result__directive__site=site, result__directive__kind="read").count() == 2 for d in ours
+        )
 
 
 def list_if_two(queryset):

@@ -19,8 +19,14 @@ from tests.support.waiting import wait_until
 
 
 def v3(user, **changes) -> dict:
-    fields = {"version": "3", "user": user.user, "auth_protocol": user.auth_protocol, "auth_key": user.auth_key,
-              "priv_protocol": user.priv_protocol or "", "priv_key": user.priv_key or ""}  # fmt: skip
+    fields = {
+        "version": "3",
+        "user": user.user,
+        "auth_protocol": user.auth_protocol,
+        "auth_key": user.auth_key,
+        "priv_protocol": user.priv_protocol or "",
+        "priv_key": user.priv_key or "",
+    }
     return {**fields, **changes}
 
 
@@ -41,8 +47,14 @@ def test_the_agent_tests_v3_users_and_communities_and_the_portal_shows_each_outc
         wrong_community = credential_create(site=site, label="old community", version="2c", community="not-it")
         wrong_key = credential_create(site=site, label="typo", **v3(auth_priv, auth_key="not-the-auth-key"))
         now = timezone.now()
-        device = Device.objects.create(site=site, identity_key=unique("serial:E2E"), ip=printer.ip,
-                                       port=printer.port, first_seen_at=now, last_seen_at=now)  # fmt: skip
+        device = Device.objects.create(
+            site=site,
+            identity_key=unique("serial:E2E"),
+            ip=printer.ip,
+            port=printer.port,
+            first_seen_at=now,
+            last_seen_at=now,
+        )
         device_test_request(device=device, requested_by="tech@acme.example")
         credential_test_request(credential=wrong_community, requested_by="tech@acme.example", address=silent)
         site.directives.filter(kind="discover").update(status="cancelled")  # only the test, for speed
@@ -61,11 +73,17 @@ def test_the_agent_tests_v3_users_and_communities_and_the_portal_shows_each_outc
         assert tested.credential_id == priv_cred.pk  # the credential that worked is recorded
         by_credential = {a["credential"]: a["status"] for a in tested.last_test["attempts"]}
         assert by_credential == {
-            "SNMPv3 mb-authpriv (auth+priv)": "ok", "SNMPv2c community (old community)": "wrong_community",
-            "SNMPv3 mb-authpriv (typo)": "auth_failure", "SNMPv3 mb-authnopriv (auth only)": "ok",
-        }  # fmt: skip
-        tests = {c.pk: c.last_test for c in SnmpCredential.objects.filter(pk__in=[
-            auth_only_cred.pk, priv_cred.pk, wrong_community.pk, wrong_key.pk])}  # fmt: skip
+            "SNMPv3 mb-authpriv (auth+priv)": "ok",
+            "SNMPv2c community (old community)": "wrong_community",
+            "SNMPv3 mb-authpriv (typo)": "auth_failure",
+            "SNMPv3 mb-authnopriv (auth only)": "ok",
+        }
+        tests = {
+            c.pk: c.last_test
+            for c in SnmpCredential.objects.filter(
+                pk__in=[auth_only_cred.pk, priv_cred.pk, wrong_community.pk, wrong_key.pk]
+            )
+        }
         # Both tests went in one directive: every credential was tried on both addresses.
         auth_only_test = tests[auth_only_cred.pk]
         assert (auth_only_test["status"], auth_only_test["answered"], auth_only_test["tried"]) == ("partial", 1, 2)

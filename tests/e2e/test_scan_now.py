@@ -30,8 +30,11 @@ def listening_agent(committed, live_env, celery_worker, snmpsim_fleet, settings,
     portal = start_portal(live_env, settings.AGENT_WAKEUP_URL, tmp_path / "web.log")
     acme = committed["acme"]
     with tenant_context(acme.dealer):
-        site = make_site(customer_name=f"Scan now {uuid.uuid4().hex[:6]}", snmp_port=snmpsim_fleet.port,
-                         scan_targets="\n".join(p.ip for p in snmpsim_fleet.printers))  # fmt: skip
+        site = make_site(
+            customer_name=f"Scan now {uuid.uuid4().hex[:6]}",
+            snmp_port=snmpsim_fleet.port,
+            scan_targets="\n".join(p.ip for p in snmpsim_fleet.printers),
+        )
         _key, key_text = license_key_generate(site=site)
     config = tmp_path / "agent.toml"
     agent_cli(config, "enroll", "--portal", portal.url, "--key", key_text)

@@ -51,16 +51,26 @@ class AgentService:
         self.archive.write_bytes(archive_bytes)
         self.config, self.log = tmp_path / "agent.toml", tmp_path / "agent.log"
         home = tmp_path / "home"
-        self.env = {"PATH": os.environ["PATH"], "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
-                    "XDG_CONFIG_HOME": str(home / ".config"), "XDG_STATE_HOME": str(home / ".state")}  # fmt: skip
+        self.env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(home),
+            "XDG_CACHE_HOME": str(home / ".cache"),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_STATE_HOME": str(home / ".state"),
+        }
         self.process: subprocess.Popen | None = None
 
     def command(self, *args: str) -> list[str]:
         return [BASE_PYTHON, "-I", str(self.archive), "--config", str(self.config), *args]
 
     def enroll(self, portal_url: str, key: str) -> None:
-        done = subprocess.run(self.command("enroll", "--portal", portal_url, "--key", key), env=self.env,
-                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        done = subprocess.run(
+            self.command("enroll", "--portal", portal_url, "--key", key),
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
 
     def start(self) -> None:

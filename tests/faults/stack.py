@@ -113,11 +113,19 @@ def fleet_discovery(count: int, serial_prefix: str, network: str) -> dict:
     for n in range(count):
         varbinds, serial = bases[n % len(bases)]
         own = f"{serial_prefix}{n:05d}"
-        devices.append({
-            "ip": f"{network}.{n // 250}.{n % 250 + 1}", "port": 161, "credential_id": None, "is_printer": True,
-            "varbinds": [[oid, vtype, _renamed(value, serial, own)] for oid, vtype, value in varbinds
-                         if not _holds_in_hex(vtype, value, serial)],
-        })  # fmt: skip
+        devices.append(
+            {
+                "ip": f"{network}.{n // 250}.{n % 250 + 1}",
+                "port": 161,
+                "credential_id": None,
+                "is_printer": True,
+                "varbinds": [
+                    [oid, vtype, _renamed(value, serial, own)]
+                    for oid, vtype, value in varbinds
+                    if not _holds_in_hex(vtype, value, serial)
+                ],
+            }
+        )
     return {"kind": "discover", "devices": devices}
 
 
@@ -165,11 +173,17 @@ class Outcome:
         return (self.acknowledged - self.interpreted) + (self.devices_expected - self.devices_found) + missing_emails
 
     def as_dict(self) -> dict:
-        return {"acknowledged_results": self.acknowledged, "results_interpreted": self.interpreted,
-                "devices_expected": self.devices_expected, "devices_found": self.devices_found,
-                "duplicates": self.duplicates, "emails_sent": self.emails_sent,
-                "emails_expected": self.emails_expected, "lost": self.lost,
-                "met": self.lost == 0 and self.duplicates == 0}  # fmt: skip
+        return {
+            "acknowledged_results": self.acknowledged,
+            "results_interpreted": self.interpreted,
+            "devices_expected": self.devices_expected,
+            "devices_found": self.devices_found,
+            "duplicates": self.duplicates,
+            "emails_sent": self.emails_sent,
+            "emails_expected": self.emails_expected,
+            "lost": self.lost,
+            "met": self.lost == 0 and self.duplicates == 0,
+        }
 
 
 def outcome(
@@ -185,10 +199,15 @@ def outcome(
     events = DeviceEvent.objects.filter(device__in=devices, kind=EventKind.NEW).count()
     doubled = sum(max(0, n - 1) for n in _reads_per_device(results))
     return Outcome(
-        acknowledged=len(results), interpreted=interpreted, devices_expected=devices_expected,
-        devices_found=devices.count(), new_device_events=events, reads_doubled=doubled,
-        emails_sent=len(sent_mail(mail_dir, subject_has)), emails_expected=emails_expected,
-    )  # fmt: skip
+        acknowledged=len(results),
+        interpreted=interpreted,
+        devices_expected=devices_expected,
+        devices_found=devices.count(),
+        new_device_events=events,
+        reads_doubled=doubled,
+        emails_sent=len(sent_mail(mail_dir, subject_has)),
+        emails_expected=emails_expected,
+    )
 
 
 def _reads_per_device(results: list[str]) -> list[int]:

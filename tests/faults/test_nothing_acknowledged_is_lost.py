@@ -51,9 +51,13 @@ def stack(django_db_setup, django_db_blocker, live_env, _private_redis, tmp_path
     redis.start()
     mail_dir = tmp_path_factory.mktemp("fault-mail")
     env = {
-        **live_env, "MB_CELERY_QUEUE": f"faults-{uuid.uuid4().hex[:8]}", "CELERY_BROKER_URL": redis.url(0),
-        "CELERY_RESULT_BACKEND": redis.url(0), "EMAIL_FILE_PATH": str(mail_dir), "PGAPPNAME": WORKER_APP_NAME,
-    }  # fmt: skip
+        **live_env,
+        "MB_CELERY_QUEUE": f"faults-{uuid.uuid4().hex[:8]}",
+        "CELERY_BROKER_URL": redis.url(0),
+        "CELERY_RESULT_BACKEND": redis.url(0),
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "PGAPPNAME": WORKER_APP_NAME,
+    }
     acme = django_db_setup["acme"]
     worker = FaultWorker(env, tmp_path_factory.mktemp("fault-worker"))
     with django_db_blocker.unblock(), celery_broker(redis.url(0), env["MB_CELERY_QUEUE"]):
@@ -72,8 +76,11 @@ def stack(django_db_setup, django_db_blocker, live_env, _private_redis, tmp_path
 def _write_report() -> None:
     path = os.environ.get("MB_FAULTS_REPORT")
     if path and REPORT:
-        body = {"target": "nothing lost, nothing doubled", "met": all(f["met"] for f in REPORT.values()),
-                "faults": REPORT}  # fmt: skip
+        body = {
+            "target": "nothing lost, nothing doubled",
+            "met": all(f["met"] for f in REPORT.values()),
+            "faults": REPORT,
+        }
         Path(path).write_text(json.dumps(body, indent=2) + "\n")
 
 
@@ -83,8 +90,13 @@ def _upload(agent_token: str, directive, payload: dict) -> tuple[int, dict]:
     auth = {"HTTP_AUTHORIZATION": f"Bearer {agent_token}"}
     assert client.get("/agent/v1/directives", **auth).status_code == 200  # leased, as the agent does first
     body = json.dumps(payload)
-    response = client.post(f"/agent/v1/directives/{directive.public_id}/result", body,
-                           content_type="application/json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()), **auth)  # fmt: skip
+    response = client.post(
+        f"/agent/v1/directives/{directive.public_id}/result",
+        body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        **auth,
+    )
     return response.status_code, response.json()
 
 
@@ -207,8 +219,9 @@ def test_the_portal_down_while_an_agent_collects(stack, snmpsim_fleet, tmp_path,
     portal.start()
     try:
         with tenant_context(stack["acme"].dealer):
-            site = make_site(customer_name=customer, scan_targets=str(snmpsim_fleet.network),
-                             snmp_port=snmpsim_fleet.port)  # fmt: skip
+            site = make_site(
+                customer_name=customer, scan_targets=str(snmpsim_fleet.network), snmp_port=snmpsim_fleet.port
+            )
             _key, key_text = license_key_generate(site=site)
         config = tmp_path / "agent.toml"
         agent_cli(config, "enroll", "--portal", portal.url, "--key", key_text)
@@ -222,12 +235,19 @@ def test_the_portal_down_while_an_agent_collects(stack, snmpsim_fleet, tmp_path,
         portal.start()
         agent_cli(config, "run", "--once")
         with tenant_context(stack["acme"].dealer):
-            results = wait_until(lambda: [str(r) for r in DirectiveResult.objects.filter(
-                directive__site=site, directive__kind="discover").values_list("public_id", flat=True)])  # fmt: skip
+            results = wait_until(
+                lambda: [
+                    str(r)
+                    for r in DirectiveResult.objects.filter(
+                        directive__site=site, directive__kind="discover"
+                    ).values_list("public_id", flat=True)
+                ]
+            )
             found = Device.objects.filter(site=site)
             assert wait_until(lambda: found.count() >= len(snmpsim_fleet.printers) - 1)
-            counted = _count_and_check("portal_down_while_agent_collects", stack, results, found, customer,
-                                       found.count(), settings)  # fmt: skip
+            counted = _count_and_check(
+                "portal_down_while_agent_collects", stack, results, found, customer, found.count(), settings
+            )
     finally:
         portal.stop()
     assert counted.acknowledged == 1 and counted.new_device_events == counted.devices_found

@@ -31,8 +31,11 @@ def store_result(agent, kind: str, payload: dict, at: datetime | None = None) ->
 
 def discovery_payload(recording: str, ip: str, **overrides) -> dict:
     varbinds = read_with_plan(load_recording(recording), list(DISCOVERY_OIDS), [])
-    return {"devices": [{"ip": ip, "port": 161, "credential_id": "c1", "is_printer": True, "varbinds": varbinds,
-                         **overrides}]}  # fmt: skip
+    return {
+        "devices": [
+            {"ip": ip, "port": 161, "credential_id": "c1", "is_printer": True, "varbinds": varbinds, **overrides}
+        ]
+    }
 
 
 def read_payload(device, recording: str, edit=None) -> dict:

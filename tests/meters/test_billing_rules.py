@@ -23,8 +23,13 @@ def meters(reading: DeviceReading) -> dict[str, tuple[int, str]]:
 
 # A colour A3 MFP's paper-size rows, in the device's own order (not the MIB's example order):
 # (row, size name, black & white, full colour).
-KYOCERA_SIZES = [(1, "A4", 150_000, 70_000), (2, "Letter", 800, 200), (3, "A3", 1_200, 900), (4, "Ledger", 300, 100),
-                 (5, "Other1", 0, 0)]  # fmt: skip
+KYOCERA_SIZES = [
+    (1, "A4", 150_000, 70_000),
+    (2, "Letter", 800, 200),
+    (3, "A3", 1_200, 900),
+    (4, "Ledger", 300, 100),
+    (5, "Other1", 0, 0),
+]
 
 
 def kyocera_colour_mfp_rows() -> list[list[object]]:
@@ -49,8 +54,11 @@ def test_kyocera_colour_a3_mfp_gets_every_billing_meter_its_mib_states(snmprec_d
     assert found["mono"][0] + found["color"][0] == found["total"][0]
     assert (found["print"], found["copy"], found["fax"]) == ((150_000, "stated"), (71_200, "stated"), (2_300, "stated"))
     assert (found["print_mono"][0], found["print_color"][0], found["copy_mono"][0], found["copy_color"][0]) == (
-        100_000, 50_000, 50_000, 21_200,
-    )  # fmt: skip
+        100_000,
+        50_000,
+        50_000,
+        21_200,
+    )
     # Large is A3 and Ledger, found by the rows' size names wherever they sit.
     assert (found["large"], found["large_mono"], found["large_color"]) == (
         (2_500, "sum"),
@@ -99,9 +107,17 @@ SAMSUNG = "1.3.6.1.4.1.236.11.5.11.53.11.2.1"
 def samsung_rows() -> list[list[object]]:
     """scmHrDevCountTable rows: (job type, media size, unit, duplex, colour, value); a sheets row and a scan row
     must stay out of the impressions."""
-    counts = [(1, 1, 7, 1, 3, 4_000), (1, 1, 7, 2, 3, 1_000), (1, 2, 7, 1, 3, 200), (1, 1, 7, 1, 1, 900),
-              (2, 1, 7, 1, 3, 600), (2, 1, 7, 1, 1, 100), (3, 1, 7, 1, 3, 50), (1, 1, 8, 1, 3, 2_500),
-              (5, 1, 7, 1, 3, 3_000)]  # fmt: skip
+    counts = [
+        (1, 1, 7, 1, 3, 4_000),
+        (1, 1, 7, 2, 3, 1_000),
+        (1, 2, 7, 1, 3, 200),
+        (1, 1, 7, 1, 1, 900),
+        (2, 1, 7, 1, 3, 600),
+        (2, 1, 7, 1, 1, 100),
+        (3, 1, 7, 1, 3, 50),
+        (1, 1, 8, 1, 3, 2_500),
+        (5, 1, 7, 1, 3, 3_000),
+    ]
     rows: list[list[object]] = []
     for n, values in enumerate(counts, start=1):
         rows += [
@@ -125,8 +141,11 @@ CANON = "1.3.6.1.4.1.1602.1.11.1.3.1.4"
 
 def test_canon_mono_and_colour_are_large_plus_small_when_108_is_absent(snmprec_dir: Path) -> None:
     ids = {101: 60_000, 112: 3_000, 113: 37_000, 122: 1_000, 123: 19_000, 301: 45_000}
-    found = meters(read_recording_with(snmprec_dir, "canonprinter_ir-adv", [[f"{CANON}.{i}", "counter32", v]
-                                                                            for i, v in ids.items()]))  # fmt: skip
+    found = meters(
+        read_recording_with(
+            snmprec_dir, "canonprinter_ir-adv", [[f"{CANON}.{i}", "counter32", v] for i, v in ids.items()]
+        )
+    )
     assert found["mono"] == (40_000, "sum") and found["color"] == (20_000, "sum")
     assert found["mono"][0] + found["color"][0] == found["total"][0] == 60_000
     assert (found["large_mono"][0], found["large_color"][0], found["print"][0]) == (3_000, 1_000, 45_000)

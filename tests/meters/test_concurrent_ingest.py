@@ -33,8 +33,14 @@ def test_an_older_read_finishing_last_does_not_roll_the_device_back(committed, m
     with tenant_context(dealer):
         agent = new_agent()
         device = discover_as(agent, "10.12.11.1", recording_serial(), f"RACE{uuid.uuid4().hex[:8]}")
-        payload = lambda total: read_payload(device, RECORDING, edit=lambda vb: set_value(LIFE_COUNT, total)(  # noqa: E731
-            swap_serial(recording_serial(), device.serial)(vb)))  # fmt: skip
+
+        def payload(total):
+            return read_payload(
+                device,
+                RECORDING,
+                edit=lambda vb: set_value(LIFE_COUNT, total)(swap_serial(recording_serial(), device.serial)(vb)),
+            )
+
         older_at, newer_at = timezone.now() - timedelta(hours=2), timezone.now() - timedelta(hours=1)
         older = store_result(agent, "read", payload(50_000), at=older_at)
         newer = store_result(agent, "read", payload(50_300), at=newer_at)

@@ -27,8 +27,9 @@ steps = st.lists(
     max_size=6,
 )
 # A counter that starts near 2**32 wraps over to 0 as a 32-bit counter does.
-starts = st.one_of(st.integers(min_value=0, max_value=2_000_000), st.integers(min_value=COUNTER32 - 6_000,
-                                                                             max_value=COUNTER32 - 1))  # fmt: skip
+starts = st.one_of(
+    st.integers(min_value=0, max_value=2_000_000), st.integers(min_value=COUNTER32 - 6_000, max_value=COUNTER32 - 1)
+)
 
 
 def history(start: int, plan: list[tuple[int, int, bool]]) -> tuple[list[tuple[int, int, int]], dict[int, str]]:

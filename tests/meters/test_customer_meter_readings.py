@@ -19,6 +19,7 @@ from meters.interpret.types import BILLING_KINDS
 from meters.models import Device, MeterFlag, MeterMonth, ReadingRequest
 from meters.services.reading_requests import reading_request_create
 from meters.services.rollups import month_of
+from portal.lib.urls import absolute_url
 from reports.models import OutboundEmail
 from reports.readings.views import ReadingLinkThrottle
 from reports.services.emails import email_send
@@ -26,7 +27,7 @@ from tests.dashboard.fleet_support import discover_as, read_as, recording_serial
 from tests.meters.ingest_support import new_agent
 from tests.support.personas import api_client_for, client_for
 
-LINK_RE = re.compile(r"http://acme\.localhost(/meter-reading/[A-Za-z0-9_-]+/)")
+LINK_RE = re.compile(r"http://acme\.localhost(?::\d+)?(/meter-reading/[A-Za-z0-9_-]+/)")
 
 
 @pytest.fixture(autouse=True)
@@ -87,7 +88,7 @@ def test_the_customer_types_the_meters_in_through_the_emailed_link(acme):
     for text in (request_email.body, request_email.alternatives[0][0]):
         assert device.manufacturer in text and device.model in text and device.serial in text
         assert "2nd floor, by the kitchen" in text and device.site.name in text
-        assert f"{before.total:,}" in text and f"http://acme.localhost{path}" in text
+        assert f"{before.total:,}" in text and absolute_url(path) in text
 
     customer = client_for(acme)  # no sign-in: the link is all the customer has
     form_url = open_link(customer, path)

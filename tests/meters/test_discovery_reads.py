@@ -22,8 +22,12 @@ def found(recording: str, ip: str, plan: dict, ok: bool = True) -> dict:
     identity = read_with_plan(load_recording(recording), list(DISCOVERY_OIDS), [])
     prefix = plan_key(next((vb[2] for vb in identity if vb[0] == SYS_OBJECT_ID), None), plan["by_prefix"])
     used = discovery_plan_used(plan, prefix)
-    read = {"plan": prefix, "ok": ok, "error": None if ok else {"code": "timeout", "message": "no answer"},
-            "varbinds": read_with_plan(load_recording(recording), used.get, used.walk) if ok else []}  # fmt: skip
+    read = {
+        "plan": prefix,
+        "ok": ok,
+        "error": None if ok else {"code": "timeout", "message": "no answer"},
+        "varbinds": read_with_plan(load_recording(recording), used.get, used.walk) if ok else [],
+    }
     return {"ip": ip, "port": 161, "credential_id": "c1", "is_printer": True, "varbinds": identity, "read": read}
 
 
@@ -62,8 +66,11 @@ def test_a_printer_read_with_another_vendors_plan_or_not_at_all_gets_a_read_of_i
     counters, so it is not stored as a meter read; a printer whose read timed out is read again too."""
     agent = new_agent()
     plan = discover_directive_request(site=agent.site, requested_by="test").params["read_plan"]
-    entries = [found("konica_c250i", "10.41.0.1", plan), found("toshiba-tec_estudio305", "10.41.0.2", plan),
-               found("printmaster_kyocera_p2040dw", "10.41.0.3", plan, ok=False)]  # fmt: skip
+    entries = [
+        found("konica_c250i", "10.41.0.1", plan),
+        found("toshiba-tec_estudio305", "10.41.0.2", plan),
+        found("printmaster_kyocera_p2040dw", "10.41.0.3", plan, ok=False),
+    ]
 
     _result, summary, _plan = interpret_discovery(agent, entries, django_capture_on_commit_callbacks)
 

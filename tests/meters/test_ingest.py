@@ -16,7 +16,7 @@ from tests.meters.ingest_support import (
     read_payload,
     set_value,
     store_result,
-)  # fmt: skip
+)
 from tests.support.factories import make_site
 
 
@@ -134,8 +134,16 @@ def test_a_failed_device_keeps_its_last_count_and_shows_the_error(acme):
     device = discover(agent, "konica_c250i", "10.0.0.30")
     read(agent, device, "konica_c250i")
     before = device.latest_total
-    payload = {"devices": [{"device_id": str(device.public_id), "ok": False, "varbinds": [],
-                            "error": {"code": "timeout", "message": "no answer in 2 s"}}]}  # fmt: skip
+    payload = {
+        "devices": [
+            {
+                "device_id": str(device.public_id),
+                "ok": False,
+                "varbinds": [],
+                "error": {"code": "timeout", "message": "no answer in 2 s"},
+            }
+        ]
+    }
     summary = result_interpret(result=store_result(agent, "read", payload))
     device.refresh_from_db()
     assert device.latest_total == before and "timeout" in summary.errors[0]

@@ -108,8 +108,12 @@ def test_a_detached_month_keeps_its_rows_and_later_months_still_bill(acme):
     site = make_site(customer_name="Contoso Archive", time_zone="UTC")
     device = monitored_device(site)
     old, before_last, last = month_add(this_month(), -14), month_add(this_month(), -2), month_add(this_month(), -1)
-    for at, total in ((mid_month(old, 8), 1_000), (mid_month(old, 9), 1_500), (mid_month(before_last), 20_000),
-                      (mid_month(last), 20_700)):  # fmt: skip
+    for at, total in (
+        (mid_month(old, 8), 1_000),
+        (mid_month(old, 9), 1_500),
+        (mid_month(before_last), 20_000),
+        (mid_month(last), 20_700),
+    ):
         add_read(device, at, total)
     partition_create(month=old)
 

@@ -19,10 +19,25 @@ def test_in_alert_lists_only_devices_with_an_open_alert(acme):
     never = discover(agent, "jetdirect_m130nw", "10.12.7.3")  # no alert, ever
     now = timezone.now()
     Alert.objects.filter(device__in=[quiet, jammed, never]).delete()
-    Alert.objects.create(device=jammed, code="jam", severity="warning", description="Paper jam", source="alert_table",
-                         first_seen_at=now, last_seen_at=now)  # fmt: skip
-    Alert.objects.create(device=quiet, code="door_open", severity="warning", description="Door open",
-                         source="error_state", first_seen_at=now, last_seen_at=now, cleared_at=now)  # fmt: skip
+    Alert.objects.create(
+        device=jammed,
+        code="jam",
+        severity="warning",
+        description="Paper jam",
+        source="alert_table",
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+    Alert.objects.create(
+        device=quiet,
+        code="door_open",
+        severity="warning",
+        description="Door open",
+        source="error_state",
+        first_seen_at=now,
+        last_seen_at=now,
+        cleared_at=now,
+    )
     client = api_client_for(acme, acme.viewer)
     site = agent.site.public_id
     in_alert = client.get(f"/api/v1/devices/?site={site}&in_alert=true").json()["results"]

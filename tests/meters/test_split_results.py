@@ -52,9 +52,14 @@ def _recording(index: int) -> list:
 
 def _fleet(agent) -> list[Device]:
     """FLEET distinct printers found by one discovery of the agent's site."""
-    entries = [{"ip": f"10.77.0.{n + 1}", "is_printer": True,
-                "varbinds": _as_device(read_with_plan(_recording(n), list(DISCOVERY_OIDS), []), _serial(agent, n))}
-               for n in range(FLEET)]  # fmt: skip
+    entries = [
+        {
+            "ip": f"10.77.0.{n + 1}",
+            "is_printer": True,
+            "varbinds": _as_device(read_with_plan(_recording(n), list(DISCOVERY_OIDS), []), _serial(agent, n)),
+        }
+        for n in range(FLEET)
+    ]
     result_interpret(result=store_result(agent, "discover", {"devices": entries}, at=hours_ago(2)))
     return sorted(Device.objects.filter(site=agent.site), key=lambda d: int(d.ip.rsplit(".", 1)[1]))
 
@@ -74,15 +79,19 @@ def _outcome(site) -> dict:
     devices = Device.objects.filter(site=site)
     return {
         device.ip: (
-            device.latest_total, device.latest_mono, device.latest_color, device.lowest_supply_percent,
-            device.status_text, device.last_read_at is not None,
+            device.latest_total,
+            device.latest_mono,
+            device.latest_color,
+            device.lowest_supply_percent,
+            device.status_text,
+            device.last_read_at is not None,
             sorted(MeterRead.objects.filter(device=device).values_list("total", "mono", "color", "is_flagged")),
             sorted(Supply.objects.filter(device=device).values_list("key", "level_percent")),
             sorted((a.code, a.cleared_at is None) for a in Alert.objects.filter(device=device)),
             Counter(DeviceEvent.objects.filter(device=device).values_list("kind", flat=True)),
         )
         for device in devices
-    }  # fmt: skip
+    }
 
 
 def _two_reads(agent, devices) -> list[DirectiveResult]:
@@ -151,5 +160,6 @@ def test_the_chunks_of_one_upload_are_interpreted_by_more_than_one_worker_proces
         assert all(len(plan) == 4 for plan in plans)
         assert len({done["pid"] for plan in plans for done in plan.values()}) > 1
         split_seen, whole_seen = _outcome(split_agent.site), _outcome(whole_agent.site)
-        assert split_seen == whole_seen, {ip: (seen, whole_seen.get(ip)) for ip, seen in split_seen.items()
-                                          if seen != whole_seen.get(ip)}  # fmt: skip
+        assert split_seen == whole_seen, {
+            ip: (seen, whole_seen.get(ip)) for ip, seen in split_seen.items() if seen != whole_seen.get(ip)
+        }

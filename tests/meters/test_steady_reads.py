@@ -76,8 +76,13 @@ def test_anything_but_valid_counters_moving_needs_a_full_interpretation(change):
 
 
 def delta_result(agent, device, base: DirectiveResult, changed: list, at, removed=()) -> DirectiveResult:
-    entry = {"device_id": str(device.public_id), "ok": True, "base": str(base.public_id), "changed": changed,
-             "removed": list(removed)}  # fmt: skip
+    entry = {
+        "device_id": str(device.public_id),
+        "ok": True,
+        "base": str(base.public_id),
+        "changed": changed,
+        "removed": list(removed),
+    }
     return store_result(agent, "read", {"devices": [entry]}, at=at)
 
 
@@ -108,8 +113,9 @@ def test_counter_only_reads_are_advanced_and_other_changes_interpreted_in_full(a
     assert [total, vtype, pages + 250] in raw["varbinds"]
     level = next(s for s in device.supplies.all() if s.level_percent is not None)
     status = ["1.3.6.1.2.1.25.3.2.1.5.1", "int", 3]  # hrDeviceStatus warning: a level alone is advanced too
-    third = delta_result(agent, device, second, [[total, vtype, pages + 400], [level.key, "int", 1], status],
-                         hours_ago(6))  # fmt: skip
+    third = delta_result(
+        agent, device, second, [[total, vtype, pages + 400], [level.key, "int", 1], status], hours_ago(6)
+    )
     assert result_interpret(result=third).reads == 1
     device.refresh_from_db()
     assert device.latest_total == pages + 400 and device.supplies.get(pk=level.pk).level_raw == 1
@@ -178,14 +184,26 @@ def test_reinterpretation_resolves_changes_only_reads_and_interprets_them_in_ful
 # --- the bulk fast path stores what a full interpretation stores -------------------------------------------
 
 
-DEVICE_FIGURES = ["last_read_at", "last_seen_at", "latest_total", "latest_mono", "latest_color",
-                  "lowest_supply_percent", "status_text", "problems", "lifecycle"]  # fmt: skip
+DEVICE_FIGURES = [
+    "last_read_at",
+    "last_seen_at",
+    "latest_total",
+    "latest_mono",
+    "latest_color",
+    "lowest_supply_percent",
+    "status_text",
+    "problems",
+    "lifecycle",
+]
 
 
 def stored_rows(device: Device, result: DirectiveResult) -> dict:
     """What a dealer sees of one read: the meter read, the device's latest figures, the month's rollup."""
-    read = device.reads.filter(result=result).values("read_at", "total", "mono", "color", "values", "sources",
-                                                      "supply_levels", "is_flagged").first()  # fmt: skip
+    read = (
+        device.reads.filter(result=result)
+        .values("read_at", "total", "mono", "color", "values", "sources", "supply_levels", "is_flagged")
+        .first()
+    )
     fresh = Device.objects.values(*DEVICE_FIGURES).get(pk=device.pk)
     months = list(device.months.values("month", "min_mono", "max_mono", "min_color", "max_color"))
     alerts = list(device.alerts.values("code", "last_seen_at", "cleared_at").order_by("code"))

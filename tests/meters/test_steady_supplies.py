@@ -26,8 +26,18 @@ def _as(varbinds: list, serial: str) -> list:
 def _later(varbinds: list, used: int) -> list:
     """Pages printed since, and every stated supply level `used` points lower."""
     counters = ("counter32", "counter64")
-    return [[o, t, v + 100 if t in counters else max(0, v - used) if o.startswith(LEVEL) and isinstance(v, int)
-             and v > 0 else v] for o, t, v in varbinds]  # fmt: skip
+    return [
+        [
+            o,
+            t,
+            v + 100
+            if t in counters
+            else max(0, v - used)
+            if o.startswith(LEVEL) and isinstance(v, int) and v > 0
+            else v,
+        ]
+        for o, t, v in varbinds
+    ]
 
 
 def _site_with_base(serial: str):
@@ -58,11 +68,13 @@ def _seen(device) -> tuple:
     device.refresh_from_db()
     read = MeterRead.objects.filter(device=device).latest("read_at")
     return (
-        device.latest_total, device.lowest_supply_percent,
+        device.latest_total,
+        device.lowest_supply_percent,
         sorted(device.supplies.values_list("key", "level_percent", "level_raw", "level_state")),
-        read.supply_levels, read.total,
+        read.supply_levels,
+        read.total,
         sorted((a.code, a.cleared_at is None) for a in Alert.objects.filter(device=device)),
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize(("used", "alert"), [(3, False), (70, True)])  # 70 points lower: some toner under 15 %

@@ -43,8 +43,14 @@ def test_ricoh_rows_are_read_by_their_type_code_whatever_their_position() -> Non
     ]
     meters = {m.kind: m for m in interpret(varbinds).meters if m.kind != "unclassified"}
     stated = {kind: m.value for kind, m in meters.items() if m.rule == "stated"}
-    assert stated == {"total": 120_000, "print_mono": 70_000, "print_color": 20_000, "copy_mono": 25_000,
-                      "copy_color": 0, "fax_mono": 4_500}  # fmt: skip
+    assert stated == {
+        "total": 120_000,
+        "print_mono": 70_000,
+        "print_color": 20_000,
+        "copy_mono": 25_000,
+        "copy_color": 0,
+        "fax_mono": 4_500,
+    }
     # Mono and colour are the functions' sums: 119,500 of the machine's 120,000 (the rest single/two-colour).
     assert (meters["mono"].value, meters["mono"].rule) == (99_500, "functions")
     assert (meters["color"].value, meters["color"].rule) == (20_000, "functions")

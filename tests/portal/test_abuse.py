@@ -109,7 +109,7 @@ def test_a_technician_cannot_hand_out_or_take_back_access_by_default(acme):
     key, _text = license_key_generate(site=site)
     tech = client_for(acme, acme.technician)
     page = tech.get(f"/sites/{site.public_id}/").content.decode()
-    for button in ("Generate license key", "Revoke", "Switch off", "Archive"):
+    for button in ("Generate licence key", "Revoke", "Switch off", "Archive"):
         assert button not in page, button
     assert "Scan now" in page and "Edit" in page  # the rest of a technician's work stays
     assert "Archive" not in tech.get(f"/customers/{site.customer.public_id}/").content.decode()
@@ -161,7 +161,7 @@ def test_an_admin_lets_technicians_manage_keys_in_dealer_settings(acme):
     assert acme.dealer.technicians_manage_keys
     site = make_site()
     tech = client_for(acme, acme.technician)
-    assert "Generate license key" in tech.get(f"/sites/{site.public_id}/").content.decode()
+    assert "Generate licence key" in tech.get(f"/sites/{site.public_id}/").content.decode()
     tech.post(f"/sites/{site.public_id}/keys/", {"label": "reception"})
     assert site.license_keys.count() == 1
     assert api_client_for(acme, acme.technician).delete(f"/api/v1/sites/{site.public_id}/").status_code == 204

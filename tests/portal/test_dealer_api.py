@@ -8,12 +8,18 @@ from tests.support.personas import api_client_for, client_for
 
 def test_token_authenticated_crud_of_customers_and_sites(acme):
     client = api_client_for(acme, acme.technician)
-    created = client.post("/api/v1/customers/", {"name": "ERP Customer", "report_emails": ["a@erp.example"]},
-                          content_type="application/json")  # fmt: skip
+    created = client.post(
+        "/api/v1/customers/",
+        {"name": "ERP Customer", "report_emails": ["a@erp.example"]},
+        content_type="application/json",
+    )
     assert created.status_code == 201, created.content
     customer_id = created.json()["id"]
-    site = client.post("/api/v1/sites/", {"customer": customer_id, "name": "Plant 2", "time_zone": "Asia/Tokyo"},
-                       content_type="application/json")  # fmt: skip
+    site = client.post(
+        "/api/v1/sites/",
+        {"customer": customer_id, "name": "Plant 2", "time_zone": "Asia/Tokyo"},
+        content_type="application/json",
+    )
     assert site.status_code == 201, site.content
     listed = client.get(f"/api/v1/sites/?customer={customer_id}").json()
     assert [s["name"] for s in listed["results"]] == ["Plant 2"]
@@ -29,8 +35,9 @@ def test_token_authenticated_crud_of_customers_and_sites(acme):
 def test_license_key_created_over_the_api_is_returned_once(acme):
     client = api_client_for(acme, acme.admin)
     site = make_site()
-    created = client.post("/api/v1/license-keys/", {"site": str(site.public_id), "label": "erp"},
-                          content_type="application/json")  # fmt: skip
+    created = client.post(
+        "/api/v1/license-keys/", {"site": str(site.public_id), "label": "erp"}, content_type="application/json"
+    )
     assert created.status_code == 201
     key_text = created.json()["key"]
     assert key_text.startswith("mbl_acme_")
@@ -67,8 +74,9 @@ def test_invalid_or_revoked_token_is_401_with_a_sentence(acme):
 
 def test_validation_errors_name_the_field(acme):
     client = api_client_for(acme, acme.admin)
-    response = client.post("/api/v1/sites/", {"name": "No customer", "time_zone": "Nowhere/Land"},
-                           content_type="application/json")  # fmt: skip
+    response = client.post(
+        "/api/v1/sites/", {"name": "No customer", "time_zone": "Nowhere/Land"}, content_type="application/json"
+    )
     assert response.status_code == 400
     assert {"customer", "time_zone"} <= set(response.json()["fields"])
 

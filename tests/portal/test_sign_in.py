@@ -74,12 +74,12 @@ def test_viewer_sees_no_edit_controls_and_cannot_post(acme):
     site = make_site()
     viewer = client_for(acme, acme.viewer)
     page = viewer.get(f"/sites/{site.public_id}/").content.decode()
-    assert "Generate license key" not in page and "Archive" not in page
+    assert "Generate licence key" not in page and "Archive" not in page
     assert viewer.get("/customers/new/").status_code == 403
     assert viewer.post(f"/sites/{site.public_id}/keys/", {"label": "x"}).status_code == 403
     assert site.license_keys.count() == 0
     admin_page = client_for(acme, acme.admin).get(f"/sites/{site.public_id}/").content.decode()
-    assert "Generate license key" in admin_page
+    assert "Generate licence key" in admin_page
 
 
 def test_only_admins_manage_users(acme):

@@ -45,13 +45,23 @@ def acme_objects(acme):
     schedule = schedule_save(schedule=ReportSchedule(customer=agent.site.customer))
     run = report_run_request(customer=agent.site.customer, requested_by="test")
     reading_request, reading_token = reading_request_create(device=device, recipients=["it@a.example"], by="test")
-    return {"agent": agent, "site": agent.site, "customer": agent.site.customer, "key": key, "user": acme.admin,
-            "schedule": schedule, "report": run,
-            "directive": directive, "agent_token": agent_token, "device": device,
-            "flag": device.flags.get(), "reading_request": reading_request,
-            "result": DirectiveResult.objects.filter(directive__site=agent.site).first(),
-            "credential": agent.site.snmp_credentials.first(),
-            "reading_link": SimpleNamespace(public_id=reading_token)}  # fmt: skip
+    return {
+        "agent": agent,
+        "site": agent.site,
+        "customer": agent.site.customer,
+        "key": key,
+        "user": acme.admin,
+        "schedule": schedule,
+        "report": run,
+        "directive": directive,
+        "agent_token": agent_token,
+        "device": device,
+        "flag": device.flags.get(),
+        "reading_request": reading_request,
+        "result": DirectiveResult.objects.filter(directive__site=agent.site).first(),
+        "credential": agent.site.snmp_credentials.first(),
+        "reading_link": SimpleNamespace(public_id=reading_token),
+    }
 
 
 def object_for(route: str, name: str, objects) -> object | None:
@@ -72,7 +82,7 @@ def object_for(route: str, name: str, objects) -> object | None:
         ("directive", "directive"),
         ("result", "result"),
     )
-    words += ("agent", "agent"), ("user", "user")
+    words += ("agent", "agent"), ("user", "user"), ("password-reset", "user")  # a reset link naming A's user
     for word, obj in words:
         if word in name or word in route:
             return objects[obj]
@@ -112,8 +122,17 @@ def test_dealer_b_staff_get_404_for_every_dealer_a_object_url(acme_objects, beta
 
 def test_dealer_b_lists_never_show_dealer_a_rows(acme_objects, beta):
     client = client_for(beta, beta.admin)
-    for url in ("/", "/customers/?show=all", "/agents/", "/api/v1/customers/", "/api/v1/sites/", "/api/v1/agents/",
-                "/api/v1/license-keys/", "/api/v1/devices/", "/api/v1/meter-flags/?state=all"):  # fmt: skip
+    for url in (
+        "/",
+        "/customers/?show=all",
+        "/agents/",
+        "/api/v1/customers/",
+        "/api/v1/sites/",
+        "/api/v1/agents/",
+        "/api/v1/license-keys/",
+        "/api/v1/devices/",
+        "/api/v1/meter-flags/?state=all",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
         body = response.content.decode()
@@ -148,9 +167,13 @@ def test_dealer_b_agent_cannot_touch_dealer_a_directives(acme_objects, beta, cli
     assert client.get("/agent/v1/directives", **auth).json()["directives"] == []
     directive_id = acme_objects["directive"].public_id
     response = client.post(
-        f"/agent/v1/directives/{directive_id}/result", gzip.compress(json.dumps({"kind": "read"}).encode()),
-        content_type="application/json", HTTP_CONTENT_ENCODING="gzip", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()), **auth,
-    )  # fmt: skip
+        f"/agent/v1/directives/{directive_id}/result",
+        gzip.compress(json.dumps({"kind": "read"}).encode()),
+        content_type="application/json",
+        HTTP_CONTENT_ENCODING="gzip",
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        **auth,
+    )
     assert response.status_code == 404
 
 

@@ -13,6 +13,7 @@ from agents.services.directives import directive_request
 from portal.queues import EMAIL, REPORTS, RESULTS, queue_name
 from reports.choices import RunStatus
 from reports.models import ReportRun
+from tests.meters.ingest_support import discover
 from tests.support.factories import make_agent, make_site, unique
 from tests.support.personas import client_for
 from tests.support.redis_server import celery_worker_on
@@ -24,9 +25,12 @@ def upload_read(token: str, directive) -> int:
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     assert agent_api.get("/agent/v1/directives", **auth).status_code == 200  # leased
     response = agent_api.post(
-        f"/agent/v1/directives/{directive.public_id}/result", json.dumps({"kind": "read", "devices": []}),
-        content_type="application/json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()), **auth,
-    )  # fmt: skip
+        f"/agent/v1/directives/{directive.public_id}/result",
+        json.dumps({"kind": "read", "devices": []}),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        **auth,
+    )
     return response.status_code
 
 
@@ -36,6 +40,7 @@ def test_a_results_worker_interprets_uploads_while_a_report_waits_for_a_reports_
     acme = committed["acme"]
     with tenant_context(acme.dealer):
         agent, token = make_agent(site=make_site(customer_name=unique("Queues Customer")))
+        discover(agent, "konica_c250i", "10.9.0.1")  # a report of no devices is not built to be emailed
         directive = directive_request(site=agent.site, kind="read", params={"devices": []})
     customer = agent.site.customer
     clicked = client_for(acme, acme.technician).post(f"/customers/{customer.public_id}/email-report/", follow=True)

@@ -147,8 +147,12 @@ def test_a_discovery_the_agent_refused_outside_the_scan_window_reports_nothing_n
     agent = _agent(["10.8.6.0/24"])
     _discovery(agent, ("konica_c250i", "10.8.6.5"), ("sharp", "10.8.6.6"), hours=2)
     _emails()
-    refused = {"devices": [], "addresses_scanned": 0, "networks": ["10.8.6.0/24"],
-               "errors": [{"target": "", "code": "outside_window", "message": "outside 18:00-08:00"}]}  # fmt: skip
+    refused = {
+        "devices": [],
+        "addresses_scanned": 0,
+        "networks": ["10.8.6.0/24"],
+        "errors": [{"target": "", "code": "outside_window", "message": "outside 18:00-08:00"}],
+    }
     result = store_result(agent, "discover", refused)
     result_interpret(result=result)
     discovery_notify(result_id=str(result.public_id))

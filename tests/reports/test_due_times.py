@@ -52,11 +52,14 @@ def test_weekly_keeps_its_local_hour_across_a_dst_change():
     assert local == [9, 9, 9] and (before.hour, after_change.hour) == (13, 14)
 
 
-@pytest.mark.parametrize(("after", "expected"), [
-    (utc(2026, 1, 15), utc(2026, 1, 31, 8)),
-    (utc(2026, 2, 1), utc(2026, 2, 28, 8)),  # February has no 31st: its last day
-    (utc(2028, 2, 1), utc(2028, 2, 29, 8)),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        (utc(2026, 1, 15), utc(2026, 1, 31, 8)),
+        (utc(2026, 2, 1), utc(2026, 2, 28, 8)),  # February has no 31st: its last day
+        (utc(2028, 2, 1), utc(2028, 2, 29, 8)),
+    ],
+)
 def test_monthly_on_the_31st_uses_the_last_day_of_short_months(after, expected):
     assert next_monthly(after, "UTC", 31, 8) == expected
 

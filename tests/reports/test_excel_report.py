@@ -37,6 +37,7 @@ def colour_mfp(**overrides: object) -> DeviceRow:
         last_read=utc(2026, 11, 20, 14, 0),  # after DST ended: EST, UTC-5
         meters={"total": 112_345, "mono": 80_000, "color": 32_345, "print": 90_000, "copy": 22_345},
         meters_at_period_start=dict(PERIOD_START),
+        start_read_at=utc(2026, 11, 1, 3, 30),  # 23:30 EDT on 31 Oct: the last read before the period
         supplies=[
             Supply("Black Cartridge HP W2030A", "black", 64),
             Supply("Cyan Cartridge HP W2031A", "#00FFFF", 9),
@@ -220,12 +221,14 @@ def test_text_is_kept_as_typed_without_control_characters_or_formulas(devices: W
 
 
 def test_sheet_is_ready_to_filter_scroll_and_print(devices: Worksheet) -> None:
-    assert devices.freeze_panes == "A2"
+    assert devices.freeze_panes == "D2"  # the header row, and customer, model and serial while scrolling right
+    assert headers(devices)[:3] == ["Customer", "Model", "Serial"]
     last = devices.cell(row=1, column=devices.max_column).column_letter
     assert devices.auto_filter.ref == f"A1:{last}{len(sample_devices()) + 1}"
     assert devices.page_setup.orientation == "landscape"
     assert devices.page_setup.fitToWidth == 1 and devices.sheet_properties.pageSetUpPr.fitToPage
     assert devices.print_title_rows == "$1:$1"
+    assert devices.page_setup.fitToHeight == 0  # as many pages down as it takes, never squeezed onto one
     assert all(c.font.bold for c in devices[1])
 
 
@@ -248,4 +251,15 @@ def test_write_report_to_a_file(tmp_path) -> None:  # type: ignore[no-untyped-de
 def test_report_without_devices_still_opens_with_a_summary() -> None:
     wb = load_workbook(io.BytesIO(build_report(sample_report(devices=[]))))
     assert wb["Devices"].max_row == 1
-    assert headers(wb["Devices"])[:2] == ["Customer", "Site"]
+    assert headers(wb["Devices"])[:3] == ["Customer", "Model", "Serial"]
+
+
+def test_the_start_meter_and_its_date_sit_beside_the_current_ones(devices: Worksheet) -> None:
+    names = headers(devices)
+    assert names.index("Start read") + 1 == names.index("Last read")
+    for kind in ("Total", "Mono", "Colour"):
+        assert names.index(f"{kind} at start") + 1 == names.index(kind)
+    assert cell(devices, "CNB1A2B3C4", "Start read").value == datetime(2026, 10, 31, 23, 30)  # New York, EDT
+    assert cell(devices, "CNB1A2B3C4", "Total at start").value == 100_000
+    assert cell(devices, "CNB1A2B3C4", "Total").value == 112_345
+    assert cell(devices, "VCF9000001", "Colour at start").value is None  # mono printer: empty, never 0

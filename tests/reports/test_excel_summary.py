@@ -58,8 +58,20 @@ def test_page_volume_adds_sound_reads_and_says_what_it_left_out(summary: Workshe
 
 
 def test_mono_fleet_has_an_empty_colour_volume_not_zero() -> None:
-    mono = DeviceRow("Globex", "HQ", "UTC", "Brother", "HL-L5100DN", "E7X1", None, None, None, None,
-                     meters={"total": 900}, meters_at_period_start={"total": 100})  # fmt: skip
+    mono = DeviceRow(
+        "Globex",
+        "HQ",
+        "UTC",
+        "Brother",
+        "HL-L5100DN",
+        "E7X1",
+        None,
+        None,
+        None,
+        None,
+        meters={"total": 900},
+        meters_at_period_start={"total": 100},
+    )
     ws = summary_of([mono])
     assert value(ws, "Total") == 800
     assert value(ws, "Colour") is None
@@ -74,6 +86,11 @@ def test_legend_shows_the_colours_used_on_the_devices_sheet(summary: Worksheet) 
     assert fill_of(new) == YELLOW and fill_of(stale) == PINK
     assert "(?)" in flagged.number_format
     assert any(str(text).startswith("Supply at or under 15%") for text in legend)
+
+
+def test_the_legend_says_new_as_the_report_decides_it(summary: Worksheet) -> None:
+    words = next(row[1].value for row in summary.iter_rows() if str(row[1].value).startswith("New device"))
+    assert "first seen on or after 2026-11-01" in words and "since the last report" not in words
 
 
 def test_summary_of_a_site_report_without_dates_or_zone_still_builds() -> None:

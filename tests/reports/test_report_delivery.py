@@ -55,8 +55,9 @@ def test_report_built_on_a_real_worker_and_emailed_once_with_the_xlsx(committed,
     with tenant_context(committed["acme"].dealer):
         site, new, stale = fleet_for_report()
         with transaction.atomic():
-            run = report_run_request(customer=site.customer, start=timezone.now() - timedelta(days=7),
-                                     requested_by="test")  # fmt: skip
+            run = report_run_request(
+                customer=site.customer, start=timezone.now() - timedelta(days=7), requested_by="test"
+            )
         email = wait_for(lambda: OutboundEmail.objects.filter(report_run=run, status=EmailStatus.SENT).first())
     assert sorted(email.recipients) == ["accounts@report.example", "boss@report.example"]
     # The report, once (the dealer may also have had the discovery's email about this customer's printers).
@@ -90,9 +91,12 @@ def test_a_retried_send_or_a_second_worker_never_sends_twice(committed, settings
     with tenant_context(committed["acme"].dealer):
         # Not through email_queue: the session's real worker would take the queued send before these threads.
         email = OutboundEmail.objects.create(
-            kind="alert", dedupe_key=f"test-once-{time.time()}", recipients=["a@x.example"], subject="Toner low",
+            kind="alert",
+            dedupe_key=f"test-once-{time.time()}",
+            recipients=["a@x.example"],
+            subject="Toner low",
             text_body="low",
-        )  # fmt: skip
+        )
         results: list[str] = []
 
         def send():
@@ -118,8 +122,10 @@ def test_beat_firing_twice_for_a_period_builds_one_report(committed):
 
     with tenant_context(committed["acme"].dealer):
         site = make_site(customer_name="Twice Customer")
-        schedule = schedule_save(schedule=ReportSchedule(customer=site.customer, cadence="weekly", weekday=0, hour=7),
-                                 now=timezone.now() - timedelta(days=8))  # fmt: skip
+        schedule = schedule_save(
+            schedule=ReportSchedule(customer=site.customer, cadence="weekly", weekday=0, hour=7),
+            now=timezone.now() - timedelta(days=8),
+        )
         due = schedule.next_run_at
         schedules_dispatch_due(now=due + timedelta(minutes=1))
         ReportSchedule.objects.filter(pk=schedule.pk).update(next_run_at=due, last_run_at=None)  # a replayed pass

@@ -1,12 +1,14 @@
 from agents.models import Customer
 from portal.accounts.services import api_token_create
 from reports.models import ReportRun, ReportSchedule
+from tests.meters.ingest_support import discover, new_agent
 from tests.support.factories import make_site
-from tests.support.personas import client_for
+from tests.support.personas import api_client_for, client_for
 
 
 def test_email_report_now_from_the_customer_page(acme, django_capture_on_commit_callbacks):
     site = make_site()
+    discover(new_agent(site=site), "konica_c250i", "10.9.0.1")
     client = client_for(acme, acme.technician)
     response = client.post(f"/customers/{site.customer.public_id}/email-report/")
     assert response.status_code == 302
@@ -27,7 +29,7 @@ def test_a_technician_adds_a_weekly_schedule_and_sees_when_it_runs_next(acme):
     form = {"cadence": "weekly", "weekday": 4, "hour": 8, "day_of_month": 1, "is_enabled": "on"}
     response = client.post(f"/customers/{site.customer.public_id}/schedules/", form)
     assert response.status_code == 302
-    schedule = ReportSchedule.objects.get(customer=site.customer)
+    schedule = ReportSchedule.objects.get(customer=site.customer, cadence="weekly")
     local = schedule.next_run_at.astimezone(site.tzinfo)
     assert (local.weekday(), local.hour) == (4, 8)
     panel = client.get(f"/customers/{site.customer.public_id}/").content.decode()
@@ -50,3 +52,15 @@ def test_email_report_now_through_the_api(acme):
     )
     assert response.status_code == 202
     assert ReportRun.objects.filter(public_id=response.json()["report_id"]).exists()
+
+
+def test_email_report_now_through_the_api_needs_recipients_and_an_editor(acme, beta):
+    site = make_site()
+    nobody = Customer.objects.create(name="Nobody To Tell")
+    editor = api_client_for(acme, acme.technician)
+    refused = editor.post(f"/api/v1/customers/{nobody.public_id}/email-report/")
+    assert refused.status_code == 400 and "no report recipients" in str(refused.json())
+    url = f"/api/v1/customers/{site.customer.public_id}/email-report/"
+    assert api_client_for(acme, acme.viewer).post(url).status_code == 403
+    assert api_client_for(beta, beta.admin).post(url).status_code == 404
+    assert not ReportRun.objects.filter(customer__in=[site.customer, nobody]).exists()

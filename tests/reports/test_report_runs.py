@@ -11,10 +11,12 @@ from django.core import mail
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from meters.models import Device
 from reports.choices import EmailStatus, RunStatus
 from reports.models import OutboundEmail, ReportRun
 from reports.services.runs import report_run_request, report_runs_requeue_stuck
 from reports.tasks import run_report, send_email
+from tests.meters.ingest_support import discover, new_agent
 from tests.reports.mail_files import sent_messages
 from tests.support.factories import make_site
 from tests.support.live import free_tcp_port
@@ -32,6 +34,13 @@ def report_state(client, customer) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", cells[2]).split())
 
 
+def site_with_a_printer(customer_name: str):
+    """A customer whose report lists one device (a report of none is not emailed to the customer)."""
+    site = make_site(customer_name=customer_name)
+    discover(new_agent(site=site), "konica_c250i", "10.9.0.1")
+    return site
+
+
 def requested_run(customer) -> ReportRun:
     return report_run_request(customer=customer, requested_by="test")  # queued on commit: never, in these tests
 
@@ -39,7 +48,7 @@ def requested_run(customer) -> ReportRun:
 def test_a_report_shows_sent_only_once_its_email_is_in_the_outbox_and_is_sent_once(acme, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox = []
-    site = make_site(customer_name="Outbox Customer")
+    site = site_with_a_printer("Outbox Customer")
     client = client_for(acme, acme.technician)
     run = requested_run(site.customer)
     assert report_state(client, site.customer) == "Pending"
@@ -59,7 +68,7 @@ def test_a_report_shows_sent_only_once_its_email_is_in_the_outbox_and_is_sent_on
 def test_a_failed_send_shows_its_error_and_a_retry_sends_it_once(acme, settings, redis_broker):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_tcp_port(), 2  # no server
-    site = make_site(customer_name="Unlucky Customer")
+    site = site_with_a_printer("Unlucky Customer")
     client = client_for(acme, acme.technician)
     run = requested_run(site.customer)
     run_report(str(run.public_id))
@@ -94,7 +103,7 @@ def test_email_report_now_with_the_broker_down_says_try_again_shortly_and_sends_
 ):
     acme = committed["acme"]
     with tenant_context(acme.dealer):
-        customer = make_site(customer_name=f"Broker Down {time.time_ns()}").customer
+        customer = site_with_a_printer(f"Broker Down {time.time_ns()}").customer
     client = client_for(acme, acme.technician)
     redis_broker.stop()
     clicks = [client.post(f"/customers/{customer.public_id}/email-report/", follow=True) for _ in range(2)]
@@ -109,5 +118,8 @@ def test_email_report_now_with_the_broker_down_says_try_again_shortly_and_sends_
         assert report_runs_requeue_stuck(now=timezone.now() + timedelta(minutes=5)) == 0
         email = OutboundEmail.objects.get(report_run=run)
     assert email.status == EmailStatus.SENT
-    sent = [m for m in sent_messages(Path(live_env["EMAIL_FILE_PATH"])) if customer.name in m["Subject"]]
+    subject = f"meter report: {customer.name}"  # the printer's discovery also emailed "1 new device at …"
+    sent = [m for m in sent_messages(Path(live_env["EMAIL_FILE_PATH"])) if subject in m["Subject"]]
     assert len(sent) == 1 and report_state(client, customer) == "Sent"
+    with tenant_context(acme.dealer):
+        Device.objects.filter(site__customer=customer).delete()  # committed data: later tests count devices

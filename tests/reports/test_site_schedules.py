@@ -17,8 +17,9 @@ def test_a_site_gets_discovery_on_its_days_and_reads_at_its_hours(acme):
     Directive.objects.filter(site=site).delete()
     sites_dispatch_due(now=datetime(2026, 11, 21, 16, 1, tzinfo=UTC))
     assert list(Directive.objects.filter(site=site).values_list("kind", flat=True).order_by("kind")) == [
-        "read", "status"
-    ]  # fmt: skip
+        "read",
+        "status",
+    ]
     sites_dispatch_due(now=datetime(2026, 11, 23, 13, 1, tzinfo=UTC))
     assert Directive.objects.filter(site=site, kind="discover").count() == 1
 
@@ -47,8 +48,14 @@ def test_a_site_can_override_the_dealers_discovery_days_in_its_page(acme):
 
     site = make_site()
     client = client_for(acme, acme.technician)
-    form = {"name": site.name, "time_zone": "America/Chicago", "scan_rate_limit": 0, "snmp_port": 161,
-            "discovery_weekdays": ["1", "4"], "discovery_hour": "9"}  # fmt: skip
+    form = {
+        "name": site.name,
+        "time_zone": "America/Chicago",
+        "scan_rate_limit": 0,
+        "snmp_port": 161,
+        "discovery_weekdays": ["1", "4"],
+        "discovery_hour": "9",
+    }
     assert client.post(f"/sites/{site.public_id}/edit/", form).status_code == 302
     site.refresh_from_db()
     site_schedule_reset(site=site, now=datetime(2026, 11, 21, 12, tzinfo=UTC))
@@ -60,9 +67,16 @@ def test_dealer_settings_change_the_schedules_every_site_follows(acme):
 
     site = make_site()
     site_schedule_reset(site=site, now=datetime(2026, 11, 21, 12, tzinfo=UTC))
-    form = {"name": acme.dealer.name, "toner_alert_percent": 20, "discovery_weekdays": ["2"], "discovery_hour": "15",
-            "read_hours": ["6", "18"], "status_interval_minutes": 30,
-            "notification_emails": "ops@acme.example"}  # fmt: skip
+    form = {
+        "name": acme.dealer.name,
+        "toner_alert_percent": 20,
+        "discovery_weekdays": ["2"],
+        "discovery_hour": "15",
+        "read_hours": ["6", "18"],
+        "status_interval_minutes": 30,
+        "notification_emails": "ops@acme.example",
+        "time_zone": "Europe/London",
+    }
     response = client_for(acme, acme.admin).post("/accounts/settings/", form)
     assert response.status_code == 302, response.content.decode()[-2000:]
     acme.dealer.refresh_from_db()
@@ -72,18 +86,3 @@ def test_dealer_settings_change_the_schedules_every_site_follows(acme):
     assert site.next_discovery_at is None  # recomputed with the new days at the next pass
     site_schedule_reset(site=site, now=datetime(2026, 11, 21, 12, tzinfo=UTC))
     assert site.next_discovery_at == datetime(2026, 11, 25, 14, tzinfo=UTC)  # Wednesday 15:00 in Berlin
-
-
-def test_the_demo_pacer_queues_a_read_for_each_site_with_devices(committed):
-    from django.core.management import call_command
-    from django_tenants.utils import tenant_context
-
-    from tests.support.factories import make_site as fresh_site
-
-    with tenant_context(committed["acme"].dealer):
-        site = fresh_site()
-        discover(new_agent(site=site), "konica_c250i", "10.4.0.9")
-        Directive.objects.filter(site=site).delete()
-    call_command("demo_reads", "--dealer", "acme", "--once")
-    with tenant_context(committed["acme"].dealer):
-        assert Directive.objects.filter(site=site, kind="read", status="pending", requested_by="demo").count() == 1

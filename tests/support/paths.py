@@ -16,8 +16,12 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 def _origin_dir() -> Path | None:
     """The local repository this checkout was cloned from, if it was."""
     try:
-        url = subprocess.run(["git", "-C", str(REPO_ROOT), "config", "--get", "remote.origin.url"],
-                             capture_output=True, text=True, check=False).stdout.strip()  # fmt: skip
+        url = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "config", "--get", "remote.origin.url"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
     except OSError:
         return None
     path = Path(url.removeprefix("file://")) if url and "://" not in url.removeprefix("file://") else None

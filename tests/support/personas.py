@@ -31,9 +31,12 @@ def _make_dealer(code: str, name: str) -> DealerPersonas:
     from portal.dealers.services import dealer_create
 
     dealer = dealer_create(
-        code=code, name=name, admin_email=f"admin@{code}.example", admin_password=PASSWORD,
+        code=code,
+        name=name,
+        admin_email=f"admin@{code}.example",
+        admin_password=PASSWORD,
         enrollment_password="enrol-" + PASSWORD,
-    )  # fmt: skip
+    )
     with schema_context(dealer.schema_name):
         from portal.accounts.models import User
 

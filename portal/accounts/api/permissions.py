@@ -1,7 +1,7 @@
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 KEYS_DENIED = (
-    "Only admins manage license keys and agents and archive customers and sites here; an admin can allow "
+    "Only admins manage licence keys and agents and archive customers and sites here; an admin can allow "
     "technicians in Dealer settings."
 )
 

@@ -12,7 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True)
         parser.add_argument("--admin-email", required=True)
         parser.add_argument("--password", required=True, help="the admin's password (10+ characters)")
-        parser.add_argument("--enrollment-password", default="", help="for 'Get License Key' at a customer's PC")
+        parser.add_argument("--enrollment-password", default="", help="for 'Get Licence Key' at a customer's PC")
 
     def handle(self, *args, code, name, admin_email, password, enrollment_password, **options):
         try:
