@@ -62,7 +62,7 @@ def test_a_new_site_takes_the_browsers_time_zone_with_one_click(committed, porta
     page.goto(f"{portal.dealer('acme')}/customers/{customer_id}/sites/new/")
     zone = page.locator("select[name=time_zone]")
     dealer_zone = in_acme(acme, lambda: type(acme.dealer).objects.get(pk=acme.dealer.pk).time_zone)
-    expect(zone).to_have_value(dealer_zone)  # as saved now: other tests may have changed the dealer's settings  # the dealer's zone to start with
+    expect(zone).to_have_value(dealer_zone)  # as saved now: other tests may have changed the dealer's settings
     button = page.get_by_role("button", name="Use this browser's time zone (Europe/Berlin)")
     button.click()
     expect(zone).to_have_value("Europe/Berlin")

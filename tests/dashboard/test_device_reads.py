@@ -47,7 +47,7 @@ def test_past_reads_newest_first_in_the_site_zone_with_each_meter(acme):
     newest = device.reads.order_by("-read_at").first()
     local = timezone.localtime(newest.read_at, ZoneInfo("Asia/Tokyo"))
     table = rows(page)
-    assert len(table) == 3 and f"{local:%Y-%m-%d %H:%M}" in table[0]
+    assert len(table) == 3 and f"{local:%d/%m/%Y %H:%M}" in table[0]  # the dealer locale's short date (en-gb)
     assert "50,200" in table[0] and "50,000" in table[2]  # total, newest first
     assert "Asia/Tokyo" in section(page, "reads") and ">Total<" in section(page, "reads")
 
