@@ -98,8 +98,8 @@ def test_past_reads_and_a_forecast_on_the_device_page(acme_committed, static_col
             page.wait_for_selector("#reads >> text=Newer")
             assert page.locator("#reads tbody tr").count() == 4
             assert "80,000" in page.locator("#reads tbody tr").last.inner_text()  # the first read, at the end
-            first_day = page.locator("#reads tbody tr time").last.inner_text()[:10]
-            page.fill("#id_reads_on", first_day)
+            day, month, year = page.locator("#reads tbody tr time").last.inner_text()[:10].split("/")  # en-gb
+            page.fill("#id_reads_on", f"{year}-{month}-{day}")
             page.click("#reads button")
             page.wait_for_selector("#reads-on")
             assert "80,000" in page.locator("#reads tbody tr").first.inner_text()
