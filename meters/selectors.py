@@ -313,7 +313,9 @@ def device_latest_read(*, device: Device) -> MeterRead | None:
 def device_alerts(*, device: Device, limit: int = 30) -> list[Alert]:
     """The device's alerts, open first. A toner low by its measured level says it once: the alert table's and
     the error bits' generic "toner low" beside it are left out while it is open."""
-    return _said_once(list(device.alerts.order_by("cleared_at", "-first_seen_at")[:limit]))
+    # Open first: PostgreSQL sorts NULLs (still open) last by default.
+    order = (F("cleared_at").desc(nulls_first=True), "-first_seen_at")
+    return _said_once(list(device.alerts.order_by(*order)[:limit]))
 
 
 def _said_once(alerts: list[Alert]) -> list[Alert]:

@@ -18,6 +18,7 @@ ROUTES = {
     "reports.tasks.run_report": REPORTS,
     "reports.tasks.send_email": EMAIL,
     "reports.tasks.notify_new_devices": EMAIL,
+    "portal.accounts.tasks.send_password_reset": EMAIL,
 }
 
 

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -65,6 +66,7 @@ class AgentListView(DealerPageMixin, ForgivingPageMixin, ListView):
         for agent in context["object_list"]:
             agent.silent_for = silent_for(agent, now=now)
             agent.update_state = update_state(agent)
+        context["token_grace_hours"] = settings.AGENT_TOKEN_GRACE_HOURS  # Rotate token's confirm says it
         return context
 
 
@@ -94,7 +96,8 @@ class AgentRevokeView(KeyManagerRequiredMixin, PublicIdObjectMixin, View):
 
 
 class AgentTokenRotateView(KeyManagerRequiredMixin, PublicIdObjectMixin, View):
-    """Asks the agent to take a new token at its next poll; nothing stops working, so no confirmation."""
+    """Asks the agent to take a new token at its next poll. The page asks first, saying when the token it has now
+    stops working (once the swap's grace period ends)."""
 
     queryset = Agent.objects.select_related("site")
 

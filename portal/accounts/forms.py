@@ -4,12 +4,11 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.urls import reverse
 
 from portal.accounts.lockout import Lockout, sign_in_attempt_begin, sign_in_attempt_failed, sign_in_attempt_succeeded
 from portal.accounts.models import Role, User
+from portal.accounts.reset_email import password_reset_queue
 from portal.lib.forms import EmailListField, time_zone_field
-from portal.lib.urls import absolute_url
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 HOURS = [(h, f"{h:02d}:00") for h in range(24)]
@@ -44,12 +43,12 @@ class SignInForm(LockoutMixin, AuthenticationForm):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's reset form; the link names the user by public id, on the dealer's host as other emails do."""
+    """Django's reset form, whose save only queues the email for a worker (portal.accounts.reset_email): the
+    answer must not wait on the mail server, or its delay would tell which addresses are users here."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
-        path = reverse("accounts:password-reset-confirm", args=[context["user"].public_id, context["token"]])
-        context["reset_url"] = absolute_url(path)
-        super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+    def save(self, **_ignored) -> None:
+        for user in self.get_users(self.cleaned_data["email"]):  # active, with a usable password
+            password_reset_queue(user=user)
 
 
 class AdminSignInForm(LockoutMixin, AdminAuthenticationForm):

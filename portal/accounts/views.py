@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
@@ -11,7 +10,6 @@ from portal.accounts import forms, services
 from portal.accounts.lockout import sign_in_failures_clear
 from portal.accounts.models import ApiToken, User
 from portal.dealers.services import dealer_settings_update
-from portal.lib.email import sender_address
 from portal.lib.ids import is_uuid
 from portal.lib.views import AdminRequiredMixin, DealerPageMixin
 
@@ -43,29 +41,14 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     template_name = "accounts/password_reset.html"
     form_class = forms.PasswordResetForm
-    subject_template_name = "accounts/email/password_reset/subject.txt"
-    email_template_name = "accounts/email/password_reset/body.txt"
-    html_email_template_name = "accounts/email/password_reset/body.html"
     success_url = reverse_lazy("accounts:password-reset-sent")
 
     def form_valid(self, form):
-        if not services.password_reset_allowed(email=form.cleaned_data["email"]):
-            return redirect(self.success_url)  # the same answer; no further email this hour
-        return super().form_valid(form)
-
-    @property
-    def from_email(self) -> str:
-        return sender_address(self.request.tenant)
-
-    @property
-    def extra_email_context(self) -> dict:
-        dealer = self.request.tenant
-        return {
-            "dealer_name": dealer.name,
-            "dealer_email": dealer.reply_to_email or None,
-            "dealer_phone": dealer.phone or None,
-            "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
-        }
+        # Over the hourly limit: the same answer, and no further email. Within it, the email is only queued (a
+        # worker sends it): the answer never waits on the mail server, whose delay would tell users' addresses.
+        if services.password_reset_allowed(email=form.cleaned_data["email"]):
+            form.save()
+        return redirect(self.success_url)
 
 
 class PasswordResetSentView(auth_views.PasswordResetDoneView):

@@ -38,7 +38,13 @@ def public_tenant_ensure() -> Dealer:
 
 
 def dealer_create(
-    *, code: str, name: str, admin_email: str, admin_password: str, enrollment_password: str = ""
+    *,
+    code: str,
+    name: str,
+    admin_email: str,
+    admin_password: str,
+    enrollment_password: str = "",
+    time_zone: str = "UTC",
 ) -> Dealer:
     code = code.strip().lower()
     validate_dealer_code(code)
@@ -46,7 +52,7 @@ def dealer_create(
         raise DealerExists(f"A dealer with the code '{code}' already exists.")
     user_create_check(admin_email, admin_password)
     public_tenant_ensure()
-    dealer = Dealer(code=code, name=name.strip(), schema_name=schema_name_for(code))
+    dealer = Dealer(code=code, name=name.strip(), schema_name=schema_name_for(code), time_zone=time_zone)
     dealer.set_enrollment_password(enrollment_password)
     dealer.full_clean(exclude=["schema_name"])
     with transaction.atomic():

@@ -10,6 +10,7 @@ import pytest
 from tests.browser.conftest import PHONE, in_acme, screenshot, sign_in
 from tests.reports.mail_files import sent_messages
 from tests.support.personas import PASSWORD
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.browser]
 DESKTOP = {"width": 1366, "height": 900}
@@ -22,8 +23,8 @@ def _size(viewport) -> str:
 
 
 def _reset_email(folder: Path, to: str):
-    """The reset email as the user's mailbox shows it: (text part, HTML part)."""
-    [message] = [m for m in sent_messages(folder) if m["To"] == to]
+    """The reset email as the user's mailbox shows it, once the worker has sent it: (subject, text, HTML)."""
+    [message] = wait_until(lambda: [m for m in sent_messages(folder) if m["To"] == to])
     parts = {
         part.get_content_type(): part.get_payload(decode=True).decode()
         for part in message.walk()

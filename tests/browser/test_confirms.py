@@ -143,3 +143,73 @@ def test_deactivating_a_user_asks_first_but_a_role_change_does_not(phone):
     row.get_by_label("active").uncheck()
     answer(page, row.get_by_role("button", name="Save"), accept=True)
     assert not query(lambda: User.objects.get(public_id=rows.member).is_active)
+
+
+def test_dismissing_a_flag_asks_and_says_the_read_stands_as_it_is(phone):
+    from meters.models import MeterFlag
+
+    page, rows, base, query = phone
+    page.goto(f"{base}/devices/{rows.device}/")
+    dismiss = page.locator(f"form[action='/flags/{rows.flag}/decide/'] button[value=dismiss]")
+    asked = answer(page, dismiss, accept=False)
+    assert asked.startswith("Dismiss this flag? The total read stands as 12, as the device gave it")
+    assert "(the read before: 5,000), with no offset added" in asked
+    assert query(lambda: MeterFlag.objects.get(public_id=rows.flag).state) == "open"
+    screenshot(page, "confirm-device-phone")
+    answer(page, dismiss, accept=True)
+    assert query(lambda: MeterFlag.objects.get(public_id=rows.flag).state) == "dismissed"
+    assert page.get_by_text("Flag dismissed: the total read stands as 12.").is_visible()
+
+
+def _a_device_read_once():
+    """A device with a stored read, whose counters the mapping page lists (a made-up read has none)."""
+    from tests.meters.ingest_support import discover, hours_ago, new_agent, read
+
+    agent = new_agent()
+    device = discover(agent, "konica_c250i", "10.8.0.9")
+    read(agent, device, "konica_c250i", at=hours_ago(2))
+    return device
+
+
+def _mappings_of(device) -> list:
+    from meters.models import MeterMapping
+
+    same_model = MeterMapping.objects.filter(manufacturer=device.manufacturer, model=device.model)
+    return list(same_model.values_list("oid", "kind"))
+
+
+def test_saving_a_meter_mapping_asks_and_says_the_history_is_re_derived(phone):
+    from meters.models import Device
+
+    page, _rows, base, query = phone
+    device = query(_a_device_read_once)
+    same_model = query(lambda: Device.objects.filter(manufacturer=device.manufacturer, model=device.model).count())
+    before = query(lambda: _mappings_of(device))
+    page.goto(f"{base}/devices/{device.public_id}/meter-mapping/")
+    page.locator("#mapping select").first.select_option("none")
+    save = page.get_by_role("button", name="Save and re-derive history")
+    asked = answer(page, save, accept=False)
+    plural = "s" if same_model != 1 else ""
+    expected = f"Save the mapping and re-derive the history of {same_model} {device.display_name} device{plural}?"
+    assert asked.startswith(expected) and "past billing meters can change" in asked
+    assert query(lambda: _mappings_of(device)) == before  # nothing saved, nothing re-derived
+    # Accepted as the page stands after the reload: saved as it was (the model's mapping is shared by other tests).
+    answer(page, save, accept=True)
+    assert page.get_by_text("The mapping is unchanged: nothing was re-derived.").is_visible()
+
+
+def test_rotating_an_agent_token_asks_and_says_when_the_old_one_stops(phone):
+    from django.conf import settings
+
+    from agents.models import Agent
+
+    page, rows, base, query = phone
+    page.goto(f"{base}/agents/")
+    rotate = page.locator(f"form[action='/agents/{rows.agent}/rotate-token/'] button")
+    asked = answer(page, rotate, accept=False)
+    assert asked.startswith(f"Give {rows.agent_name} a new token? It takes it at its next poll")
+    assert f"the token it has now then keeps working for {settings.AGENT_TOKEN_GRACE_HOURS} hours, then stops" in asked
+    assert query(lambda: Agent.objects.get(public_id=rows.agent).token_rotation_requested_at) is None
+    answer(page, rotate, accept=True)
+    assert query(lambda: Agent.objects.get(public_id=rows.agent).token_rotation_requested_at) is not None
+    assert rotate.is_disabled()  # asked once; the agent takes it at its next poll

@@ -35,15 +35,16 @@ def test_one_low_toner_shows_once_not_three_times(acme):
     alert(device, "alert_toner_1104", "Yellow Cartridge low", "alert_table")
     alert(device, "jam", "Paper jam", "alert_table")
     panel = alerts_panel(acme, device)
-    assert "Yellow Cartridge low (6 %)" in panel and "Paper jam" in panel
-    assert panel.count("Cartridge low") == 1 and "low toner" not in panel
+    assert "Toner low (Yellow\u00a06\u00a0%)" in panel and "Paper jam" in panel  # as the overview says it
+    assert panel.count("Toner low") == 1 and "Cartridge low" not in panel and "low toner" not in panel
 
 
 def test_a_generic_toner_alert_shows_when_no_level_says_it(acme):
     (device,) = fleet_of(new_agent(), 1, prefix="34.2")
     device.alerts.all().delete()
     alert(device, "low_toner", "low toner", "error_state")
-    assert "low toner" in alerts_panel(acme, device)
+    panel = alerts_panel(acme, device)
+    assert "Toner low" in panel and "low toner" not in panel  # the overview's words, not the raw description
 
 
 def test_a_supply_without_a_level_is_described_in_words(acme):
@@ -52,3 +53,13 @@ def test_a_supply_without_a_level_is_described_in_words(acme):
     page = client_for(acme, acme.viewer).get(f"/devices/{device.public_id}/").content.decode()
     supplies = page.split('id="supplies"')[1].split("</section>")[0]
     assert "some left (no level given)" in supplies and "some_remaining" not in supplies
+
+
+def test_open_alerts_come_before_cleared_ones_in_the_overviews_words(acme):
+    (device,) = fleet_of(new_agent(), 1, prefix="34.4")
+    device.alerts.all().delete()
+    alert(device, "door_open", "Front door open.", "alert_table", cleared=True)
+    alert(device, "jam", "jam", "error_state")
+    panel = alerts_panel(acme, device)
+    assert panel.index("Paper jam") < panel.index("Front door open")
+    assert 'class="badge sev-critical">critical</span> Paper jam' in panel  # a jam stops the device: critical

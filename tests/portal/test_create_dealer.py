@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -25,6 +27,36 @@ def test_create_dealer_makes_schema_host_and_first_admin(committed, capsys, sett
         assert (admin.email, admin.role) == ("boss@gamma.example", Role.ADMIN)
         assert admin.check_password("a long password 1")
     assert "sign in at https://gamma-print.localhost:8443/ as Boss@Gamma.example" in capsys.readouterr().out
+    assert dealer.time_zone == "UTC"  # none given: the model's default
+
+
+def test_create_dealer_takes_the_time_zone_the_dealer_works_in(committed, capsys):
+    code = f"zone-{uuid.uuid4().hex[:8]}"
+    call_command(
+        "create_dealer",
+        code,
+        name="Zone Print",
+        admin_email="a@zone.example",
+        password="a long pw 123",
+        time_zone="europe/berlin",  # typed in lower case: the list's own spelling is stored
+    )
+    assert Dealer.objects.get(code=code).time_zone == "Europe/Berlin"
+    assert "in Europe/Berlin" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "CET+1", "", "Factory"])
+def test_create_dealer_refuses_a_zone_not_in_the_list_and_creates_nothing(committed, zone):
+    code = f"zone-{uuid.uuid4().hex[:8]}"
+    with pytest.raises(CommandError, match="is not a time zone name such as Europe/Berlin"):
+        call_command(
+            "create_dealer",
+            code,
+            name="No Zone",
+            admin_email="a@nozone.example",
+            password="a long pw 123",
+            time_zone=zone,
+        )
+    assert not Dealer.objects.filter(code=code).exists() and not schema_exists(f"d_{code.replace('-', '_')}")
 
 
 @pytest.mark.parametrize(
