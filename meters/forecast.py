@@ -8,6 +8,8 @@ REFILL_JUMP = 5.0  # a level rising by more than this many points is a new cartr
 # Under this much history the rate is shown as an early estimate: levels are reported in whole percent (some
 # devices in steps of 10), so a fall seen over a few hours can be off by a factor of several.
 SETTLED_DAYS = 2.0
+# Under an hour, a one-point step of rounding would read as a cartridge emptied in a day or less: no number yet.
+EARLY_MIN_DAYS = 1 / 24
 MAX_DAYS = 730
 
 
@@ -36,6 +38,8 @@ def days_to_empty(points: Iterable[tuple[datetime, float]], *, now: datetime) ->
         return None  # one read, or no fall since the refill: nothing to forecast yet
     origin = usable[0][0]
     xs = [(at - origin).total_seconds() / 86400 for at, _ in usable]
+    if xs[-1] < EARLY_MIN_DAYS:
+        return None
     slope = _slope(xs, [level for _, level in usable])
     if slope is None or slope >= 0:
         return None  # not going down: nothing to forecast

@@ -6,22 +6,21 @@ from django.views import View
 
 from agents.models import Customer
 from portal.lib.views import DealerPageMixin, EditorRequiredMixin
+from portal.lib.xlsx import XLSX_CONTENT_TYPE
 from reports.choices import RunStatus
-from reports.excel.builder import CONTENT_TYPE
 from reports.forms import ReportScheduleForm
 from reports.models import ReportRun, ReportSchedule
 from reports.selectors import report_device_count
-from reports.services.runs import report_run_queue_failed, report_run_request, report_run_retry
+from reports.services.runs import report_now_refusal, report_run_queue_failed, report_run_request, report_run_retry
 from reports.services.schedules import schedule_describe, schedule_save
 
 
 class EmailReportNowView(EditorRequiredMixin, View):
     def post(self, request, public_id):
         customer = get_object_or_404(Customer.objects.active(), public_id=public_id)
-        if not customer.report_emails:
-            messages.error(request, f"{customer.name} has no report recipients yet: add them first.")
-        elif not report_device_count(customer=customer):
-            messages.warning(request, no_devices_message(customer.name))
+        refusal = report_now_refusal(customer)
+        if refusal:
+            messages.warning(request, refusal[1])
         else:
             copy_dealer = bool(request.POST.get("copy_dealer"))
             run = report_run_request(customer=customer, requested_by=request.user.email, copy_dealer=copy_dealer)
@@ -30,14 +29,6 @@ class EmailReportNowView(EditorRequiredMixin, View):
             else:
                 messages.success(request, f"The meter report for {customer.name} is being built and emailed.")
         return redirect("customer-detail", public_id=customer.public_id)
-
-
-def no_devices_message(name: str) -> str:
-    return (
-        f"{name} has no monitored devices yet, so its report would be empty: nothing was emailed. "
-        "Install the agent at its site first; scheduled reports wait for devices the same way and email you a "
-        "notice instead."
-    )
 
 
 def queue_down_message(name: str) -> str:
@@ -107,6 +98,6 @@ class ScheduleDeleteView(EditorRequiredMixin, View):
 class ReportDownloadView(DealerPageMixin, View):
     def get(self, request, public_id):
         run = get_object_or_404(ReportRun.objects.exclude(workbook=None), public_id=public_id)
-        response = HttpResponse(bytes(run.workbook), content_type=CONTENT_TYPE)
+        response = HttpResponse(bytes(run.workbook), content_type=XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{run.filename}"'
         return response

@@ -11,6 +11,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
 from agents.errors import PayloadTooLarge
+from portal.lib.collector import collector_paused
 
 MAX_JSON_DEPTH = 64
 # A lone surrogate can only come from a \u escape: strict UTF-8 decoding refuses an encoded one.
@@ -83,7 +84,8 @@ class MaybeGzipJSONParser(BaseParser):
         if request.headers.get("Content-Encoding", "").lower() == "gzip":
             raw = decompress_bounded(raw, limit)
         request.upload_size = len(raw)
-        return parse_json(raw)
+        with collector_paused():  # a fleet's upload: portal.lib.collector (only the parse; the web has threads)
+            return parse_json(raw)
 
 
 def without_nul(value):

@@ -22,7 +22,6 @@ from agents.errors import AgentApiError, CredentialRejected
 from agents.models import Agent
 from agents.services import agent_releases, directives, enrolment, offline_reads, progress, set_aside, tokens, wakeups
 from agents.signals import agent_enrolled
-from portal.lib.collector import without_collector
 
 IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,100}$")
 WAIT_RE = re.compile(r"^[0-9]{1,6}$")  # ASCII digits only: int() would take "²" or "٣" and fail later
@@ -226,7 +225,6 @@ class DirectiveResultView(AgentView):
         description="Body: the result JSON, gzip-compressed (`Content-Encoding: gzip`). The same Idempotency-Key "
         "twice is stored once and acknowledged twice.",
     )
-    @without_collector  # parsing a fleet's upload: portal.lib.collector
     def post(self, request, directive_id):
         stored = directives.directive_result_store(
             agent=self.agent,
@@ -263,7 +261,6 @@ class OfflineReadView(AgentView):
         description="Body: a `read` result JSON with its `started_at`/`finished_at`, gzip-compressed. Stored as a "
         "read directive requested by 'agent (offline)'; the same Idempotency-Key twice is stored once.",
     )
-    @without_collector  # parsing a fleet's upload: portal.lib.collector
     def post(self, request):
         stored = offline_reads.offline_read_store(
             agent=self.agent,

@@ -180,8 +180,8 @@ class LicenseKeySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(InstallCommandsSerializer(allow_null=True))
     def get_install(self, obj):
-        key, request = self.context.get("new_key_text"), self.context.get("request")
-        return install_commands(request, obj.site, key) if key and request else None
+        key = self.context.get("new_key_text")
+        return install_commands(obj.site, key) if key else None
 
 
 class AgentSerializer(serializers.ModelSerializer):

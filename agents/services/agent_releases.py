@@ -125,6 +125,10 @@ def _build_lock() -> Iterator[None]:
         yield
 
 
+# The build runs under the releases lock that heartbeats and downloads wait on: a hung one must not hold them.
+BUILD_TIMEOUT_S = 120
+
+
 def _build_and_store(version: str) -> AgentRelease:
     public_key, digest = public_key_b64(), sources_digest()
     target = releases_dir() / version
@@ -132,7 +136,7 @@ def _build_and_store(version: str) -> AgentRelease:
     with tempfile.TemporaryDirectory(dir=releases_dir()) as tmp:
         built = Path(tmp) / FILENAME
         command = [sys.executable, str(BUILDER), "--output", str(built), "--public-key", public_key]
-        subprocess.run([*command, "--version", version], check=True, capture_output=True)
+        subprocess.run([*command, "--version", version], check=True, capture_output=True, timeout=BUILD_TIMEOUT_S)
         sha = hashlib.sha256(built.read_bytes()).hexdigest()
         release = AgentRelease(
             version=version,
@@ -186,7 +190,7 @@ def update_offer(*, agent) -> dict | None:
         return None
     try:
         release = release_current() if target == CURRENT_VERSION else release_get(target)
-    except (ImproperlyConfigured, OSError, subprocess.CalledProcessError) as exc:  # no key, disk, a failed build
+    except (ImproperlyConfigured, OSError, subprocess.SubprocessError) as exc:  # no key, disk, a failed build
         log.error("agent release %s is not available to offer: %s", target, exc)
         return None
     if release is None:

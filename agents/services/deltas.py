@@ -229,6 +229,7 @@ def absolute_oids(oids: list[str]) -> list[str]:
 # A fleet's printers of one model send the same short lists of OIDs round after round: each is worked out once
 # (only short ones are kept, so what an upload can make this cache hold stays small).
 KEPT_OID_LISTS_MAX = 32
+MAX_OID_ARCS = 128  # SNMP's limit on an OID's sub-identifiers (RFC 2578)
 
 
 @lru_cache(maxsize=1024)
@@ -245,7 +246,10 @@ def _absolute_oids(oids: tuple[str, ...]) -> tuple[str, ...]:
             dropped = int(relative.group(1))
             if dropped > len(arcs):
                 raise AgentApiError(f"relative OID {oid!r} drops more arcs than it has.", code="malformed_result")
-            oid = ".".join(arcs[: len(arcs) - dropped] + relative.group(2).split(".")[1:])
+            added = relative.group(2).split(".")[1:]
+            if len(arcs) - dropped + len(added) > MAX_OID_ARCS:  # or a few bytes could grow into megabytes
+                raise AgentApiError(f"relative OID {oid!r} makes an OID over 128 arcs.", code="malformed_result")
+            oid = ".".join(arcs[: len(arcs) - dropped] + added)
         out.append(oid)
         previous = oid
     return tuple(out)

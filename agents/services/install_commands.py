@@ -9,7 +9,7 @@ from django.urls import reverse
 from portal.lib.urls import absolute_url
 
 
-def install_commands(request, site, key: str) -> dict[str, str]:
+def install_commands(site, key: str) -> dict[str, str]:
     """Every command and download address, for the API's answer to a new key."""
     urls = {
         "agent_url": absolute_url(reverse("agent-download")),
@@ -17,11 +17,11 @@ def install_commands(request, site, key: str) -> dict[str, str]:
         "linux_script_url": absolute_url(reverse("agent-install-script", args=["install-linux.sh"])),
         "windows_script_url": absolute_url(reverse("agent-install-script", args=["install-windows.ps1"])),
     }
-    linux, windows = linux_install_commands(request, site, key), windows_install_commands(request, site, key)
+    linux, windows = linux_install_commands(site, key), windows_install_commands(site, key)
     return {"linux": linux["install_linux"], "windows": windows["install_windows"], **urls}
 
 
-def linux_install_commands(request, site, key: str) -> dict[str, str]:
+def linux_install_commands(site, key: str) -> dict[str, str]:
     """The site page's Linux commands, quoted for sh: a site named `O'Brien "HQ"` stays one argument of --name.
     Without a key (it is shown only once) a `<key>` placeholder the technician replaces."""
     script_url = absolute_url(reverse("agent-install-script", args=["install-linux.sh"]))
@@ -34,7 +34,7 @@ def linux_install_commands(request, site, key: str) -> dict[str, str]:
     }
 
 
-def windows_install_commands(request, site, key: str) -> dict[str, str]:
+def windows_install_commands(site, key: str) -> dict[str, str]:
     """The site page's PowerShell: the served install script run in one line, and the agent's own `windows install`
     for the manual steps. The site name is a single-quoted string (quotes doubled), so no name runs as code."""
     script_url = absolute_url(reverse("agent-install-script", args=["install-windows.ps1"]))

@@ -2,6 +2,7 @@
 the customer's PC with curl or Invoke-WebRequest. It holds no secret (the licence key is typed at enrolment)."""
 
 import logging
+import subprocess
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -13,6 +14,7 @@ from agents.services.install_scripts import SCRIPTS, install_script
 from portal.lib.urls import absolute_url
 
 log = logging.getLogger(__name__)
+BUILD_FAILED = "The agent package could not be prepared just now: try again in a few minutes."
 NOT_READY = "The agent download is not set up on this portal yet: its operator must add the release signing key."
 
 
@@ -25,6 +27,9 @@ class PackageView(View):
         except ImproperlyConfigured as exc:
             log.error("agent download refused: %s", exc)
             return HttpResponse(NOT_READY + "\n", status=503, content_type="text/plain; charset=utf-8")
+        except (OSError, subprocess.SubprocessError) as exc:  # the release could not be built or read
+            log.error("agent download failed: %s", exc)
+            return HttpResponse(BUILD_FAILED + "\n", status=503, content_type="text/plain; charset=utf-8")
 
 
 class AgentPackageView(PackageView):

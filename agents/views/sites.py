@@ -26,8 +26,8 @@ class SiteDetailView(DealerPageMixin, PublicIdObjectMixin, DetailView):
         context["directives"] = selectors.site_directives(site=site)
         context["new_key"] = self.request.session.pop(f"new-key-{site.public_id}", None)
         context.update(discovery_context(site))
-        context.update(linux_install_commands(self.request, site, context["new_key"] or ""))
-        context.update(windows_install_commands(self.request, site, context["new_key"] or ""))
+        context.update(linux_install_commands(site, context["new_key"] or ""))
+        context.update(windows_install_commands(site, context["new_key"] or ""))
         return context
 
 

@@ -68,9 +68,9 @@ def advanced_values(
             return None
         oid, vtype, value = varbind[0].lstrip("."), varbind[1], varbind[2]
         if vtype == MOVED_ON:  # pages on from the base's count: only a meter's count is known here
-            if oid not in before or not _valid_count(value):
-                return None
-            vtype, value = counters.get(oid), before[oid] + value
+            if oid not in before or oid not in counters or not _valid_count(value):
+                return None  # not a plain counter here (a decoder profile's, say): the full path reads it
+            vtype, value = counters[oid], before[oid] + value
         if counters.get(oid) != vtype or not _valid_count(value):
             return None
         moved[oid] = value

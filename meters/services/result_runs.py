@@ -28,8 +28,11 @@ CHUNKS = "interpretation_chunks"
 
 SPLIT_KINDS = (DirectiveKind.READ, DirectiveKind.STATUS)
 
+# A chunk done is progress: the stuck-results sweep counts its wait from the last one, so a large result still
+# being worked through is not queued again (nor failed) while its chunks finish.
 _CHUNK_DONE_SQL = """
-UPDATE agents_directiveresult SET payload = jsonb_set(payload, ARRAY[%(plan)s, %(chunk)s], %(done)s::jsonb)
+UPDATE agents_directiveresult SET payload = jsonb_set(payload, ARRAY[%(plan)s, %(chunk)s], %(done)s::jsonb),
+    queued_at = now()
 WHERE id = %(pk)s RETURNING (payload -> %(plan)s)::text
 """
 # Entries the chunk interpreted in full are stored whole (position -> entry), as result_interpret stores them.

@@ -1,7 +1,5 @@
 """The devices list (one filter set with the dealer API) and the device page."""
 
-import uuid
-
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -15,6 +13,7 @@ from meters.forecast import supply_forecasts
 from meters.models import Device
 from meters.views.htmx import is_htmx
 from meters.views.reads import reads_context
+from portal.lib.ids import is_uuid
 from portal.lib.pagination import ForgivingPageMixin
 from portal.lib.views import DealerPageMixin, PublicIdObjectMixin
 
@@ -31,14 +30,6 @@ SORT_COLUMNS = [
 
 
 CUSTOMER_OPTIONS_LIMIT = 500
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 class DeviceListView(DealerPageMixin, ForgivingPageMixin, ListView):
@@ -81,7 +72,7 @@ class DeviceListView(DealerPageMixin, ForgivingPageMixin, ListView):
         customers = list(active[: CUSTOMER_OPTIONS_LIMIT + 1])
         too_many = len(customers) > CUSTOMER_OPTIONS_LIMIT
         if too_many:
-            customers = list(active.filter(public_id=chosen)) if _is_uuid(chosen) else []
+            customers = list(active.filter(public_id=chosen)) if is_uuid(chosen) else []
         rows = ((pk, " selected" if str(pk) == chosen else "", name) for pk, name in customers)
         options = format_html_join("", '<option value="{}"{}>{}</option>', rows)
         if too_many:

@@ -1,6 +1,7 @@
 """The device page's table of past reads: on the page itself, and as the partial its paging and date jump swap in."""
 
 import zoneinfo
+from datetime import date, timedelta
 
 from django import forms
 from django.views.generic import DetailView
@@ -17,6 +18,12 @@ class ReadsQuery(forms.Form):
     reads_before = forms.DateTimeField(required=False)
     reads_after = forms.DateTimeField(required=False)
     reads_on = forms.DateField(required=False, label="Reads up to", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_reads_on(self):
+        on = self.cleaned_data["reads_on"]
+        if on is not None and on >= date.max - timedelta(days=1):  # the day's end would pass the calendar's
+            raise forms.ValidationError("That date is out of range.")
+        return on
 
 
 def site_zone(device: Device) -> zoneinfo.ZoneInfo:

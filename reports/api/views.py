@@ -11,10 +11,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents.models import Customer
+from portal.lib.xlsx import XLSX_CONTENT_TYPE
 from reports.billing.forms import BillingExportForm
 from reports.billing.responses import CSV_CONTENT_TYPE, billing_export_response
-from reports.excel.builder import CONTENT_TYPE as XLSX_CONTENT_TYPE
-from reports.services.runs import report_run_request
+from reports.services.runs import report_now_refusal, report_run_request
 
 
 class BadExportRequest(APIException):
@@ -80,12 +80,16 @@ class CustomerEmailReportView(GenericAPIView):
     @extend_schema(
         operation_id="customers_email_report_create",
         request=None,
-        responses={202: dict, 400: OpenApiResponse(description="The customer has no report recipients.")},
+        responses={
+            202: dict,
+            400: OpenApiResponse(description="The customer has no report recipients, or no monitored devices."),
+        },
         description="Build the meter report now and email it.",
     )
     def post(self, request, public_id):
         customer = self.get_object()
-        if not customer.report_emails:
-            raise ValidationError({"report_emails": "The customer has no report recipients."})
+        refusal = report_now_refusal(customer)
+        if refusal:
+            raise ValidationError(dict([refusal]))
         run = report_run_request(customer=customer, requested_by=request.user.email)
         return Response({"report_id": str(run.public_id), "status": run.status}, status=202)

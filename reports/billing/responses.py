@@ -12,11 +12,11 @@ from django.utils.text import slugify
 from django_tenants.utils import tenant_context
 
 from portal.lib.csv_stream import csv_chunks
+from portal.lib.xlsx import XLSX_CONTENT_TYPE
 from reports.billing.files import write_xlsx
 from reports.billing.forms import ExportRequest
 from reports.billing.lines import line_values, plan_columns
 from reports.billing.selectors import billing_devices, billing_stated_kinds
-from reports.excel.builder import CONTENT_TYPE as XLSX_CONTENT_TYPE
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 END_READ_RULE = "The last good read at or before the end of the last day (after it only if the period has none)."

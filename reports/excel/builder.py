@@ -8,13 +8,11 @@ from typing import BinaryIO
 
 from openpyxl import Workbook
 
-from portal.lib.xlsx import XLSX_CONTENT_TYPE, clean_text
+from portal.lib.xlsx import clean_text
 from reports.excel.data import ReportInput
 from reports.excel.devices_sheet import write_devices
 from reports.excel.summary import summarize
 from reports.excel.summary_sheet import write_summary
-
-CONTENT_TYPE = XLSX_CONTENT_TYPE  # the name reports' modules know it by
 
 
 def write_report(report: ReportInput, destination: str | Path | BinaryIO) -> None:

@@ -15,8 +15,8 @@ from django.utils import timezone
 from portal.lib.email import dealer_reply_to, sender_address
 from portal.lib.locale import dealer_locale_active
 from portal.lib.queue import task_send
+from portal.lib.xlsx import XLSX_CONTENT_TYPE
 from reports.choices import EmailStatus
-from reports.excel.builder import CONTENT_TYPE
 from reports.models import OutboundEmail
 
 log = logging.getLogger(__name__)
@@ -127,8 +127,8 @@ def _deliver(email: OutboundEmail) -> str:
     if email.html_body:
         message.attach_alternative(email.html_body, "text/html")
     run = email.report_run
-    if run is not None and run.workbook and run.device_count:  # an empty report's notice carries no workbook
-        message.attach(run.filename, bytes(run.workbook), CONTENT_TYPE)
+    if run is not None and run.workbook:
+        message.attach(run.filename, bytes(run.workbook), XLSX_CONTENT_TYPE)
     message.send(fail_silently=False)
     status = getattr(message, "anymail_status", None)
     return (status.message_id if status and status.message_id else message.extra_headers["Message-ID"])[:200]

@@ -20,7 +20,7 @@ from reports.choices import EmailKind, EmailStatus, RunStatus
 from reports.excel.builder import build_report, report_filename
 from reports.excel.summary import summarize
 from reports.models import OutboundEmail, ReportRun, ReportSchedule
-from reports.selectors import report_input
+from reports.selectors import report_device_count, report_input
 from reports.services.emails import SEND_EMAIL_TASK, email_queue, render_email
 
 RUN_REPORT_TASK = "reports.tasks.run_report"
@@ -29,6 +29,19 @@ EMPTY_NOTE = "No devices to report: not sent to the customer; the dealer was ema
 STUCK_AFTER = timedelta(minutes=2)  # a run's own queueing happens right after its commit
 SAME_CLICK_WINDOW = timedelta(minutes=30)  # "Email report now" again while the first still waits: the same run
 SWEEP_BATCH = 100
+
+
+def report_now_refusal(customer: Customer) -> tuple[str, str] | None:
+    """Why "Email report now" cannot go ahead, the same for the page and the API: (field, reason), or None."""
+    if not customer.report_emails:
+        return "report_emails", f"{customer.name} has no report recipients yet: add them first."
+    if not report_device_count(customer=customer):
+        return "devices", (
+            f"{customer.name} has no monitored devices yet, so its report would be empty: nothing was emailed. "
+            "Install the agent at its site first; scheduled reports wait for devices the same way and email you a "
+            "notice instead."
+        )
+    return None
 
 
 def report_recipients(*, customer: Customer, copy_dealer: bool) -> list[str]:
@@ -139,13 +152,14 @@ def _lock_for_building(run: ReportRun) -> ReportRun | None:
 
 def _build_and_queue_email(run: ReportRun) -> None:
     data = report_input(customer=run.customer, site=run.site, start=run.period_start, end=run.period_end)
+    if not data.devices:  # an empty report tells the customer nothing: no workbook, the dealer hears why instead
+        run.device_count, run.finished_at = 0, timezone.now()
+        run.save(update_fields=["device_count", "finished_at"])
+        return _queue_empty_notice(run, data)
     run.workbook, run.filename, run.device_count = build_report(data), report_filename(data), len(data.devices)
     run.finished_at = timezone.now()
     run.save(update_fields=["workbook", "filename", "device_count", "finished_at"])
-    if data.devices:
-        _queue_email(run, data)
-    else:  # an empty report tells the customer nothing: the dealer hears why instead
-        _queue_empty_notice(run, data)
+    _queue_email(run, data)
 
 
 def _fail(run_pk: int, error: str) -> None:
@@ -202,12 +216,13 @@ def _queue(run: ReportRun, template: str, context: dict, data, *, recipients: li
 
 def report_run_email_settled(*, email_id) -> None:
     """After a send attempt, the run shows what its email did: sent, or failed with the reason."""
-    email = OutboundEmail.objects.filter(public_id=email_id, report_run__isnull=False).first()
+    email = OutboundEmail.objects.filter(public_id=email_id, report_run__isnull=False)
+    email = email.select_related("report_run").first()
     if email is None:
         return
     unsent = ReportRun.objects.filter(pk=email.report_run_id).exclude(status=RunStatus.SENT)
     if email.status == EmailStatus.SENT:
-        empty = not ReportRun.objects.filter(pk=email.report_run_id, device_count__gt=0).exists()
+        empty = not email.report_run.device_count
         unsent.update(status=RunStatus.SENT, error=EMPTY_NOTE if empty else "", finished_at=email.sent_at)
     elif email.status in (EmailStatus.FAILED, EmailStatus.GAVE_UP):
         _fail(email.report_run_id, f"The email was not sent: {email.error}")

@@ -68,3 +68,17 @@ def test_another_sites_result_is_no_base(acme, client):
     sent = encoder.encode("read", {"kind": "read", "devices": [{"device_id": "d1", "ok": True, "varbinds": LATER}]})
     response = upload(client, token, directive, sent)
     assert response.status_code == 409 and response.json()["code"] == "base_unknown"
+
+
+def test_relative_oids_that_grow_past_snmps_128_arcs_are_a_malformed_upload(acme, client):
+    """Each "^0.1" is one arc longer than the OID before it: a few KB could otherwise expand into megabytes."""
+    agent, token = make_agent()
+    encoder = DeltaEncoder(sqlite3.connect(":memory:"))
+    base = _read(client, token, agent, [{"device_id": "d1", "ok": True, "varbinds": FIRST}], encoder)
+    directive = directive_request(site=agent.site, kind="read", params={"devices": []})
+    growing = [["^0.1", "int", 1] for _ in range(5000)]
+    entry = {"i": 0, "b": base.public_id.hex[:12], "c": growing}
+    response = upload(client, token, directive, {"kind": "read", "devices": [entry]})
+    assert response.status_code == 400 and response.json()["code"] == "malformed_result"
+    assert "128 arcs" in response.json()["detail"]
+    assert not DirectiveResult.objects.filter(directive=directive).exists()

@@ -60,6 +60,19 @@ def dealer_rows(size: str) -> DealerRows:
     )
 
 
+def dealer_rows_tidy(rows: DealerRows) -> None:
+    """Undoes what dealer_rows left that other tests can see (committed data outlives the test): the printer, the
+    API token and the colleague. Run it in_acme after the test."""
+    from django.utils import timezone
+
+    from meters.models import Device
+    from portal.accounts.models import ApiToken, User
+
+    Device.objects.filter(public_id=rows.device).delete()
+    ApiToken.objects.filter(public_id=rows.token, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    User.objects.filter(public_id=rows.member).update(is_active=False)
+
+
 def _schedule_and_report(site, hostname: str):
     """A weekly schedule, and a sent report whose workbook can be downloaded."""
     from django.utils import timezone

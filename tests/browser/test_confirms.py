@@ -4,7 +4,7 @@ the action. Tried on a phone (390 px), where a stray tap is likeliest."""
 import pytest
 
 from tests.browser.conftest import PHONE, in_acme, screenshot, sign_in
-from tests.browser.support_pages import dealer_rows
+from tests.browser.support_pages import dealer_rows, dealer_rows_tidy
 from tests.support.personas import PASSWORD
 
 pytestmark = [pytest.mark.browser]
@@ -15,8 +15,11 @@ def phone(committed, portal, browser):
     acme = committed["acme"]
     rows = in_acme(acme, lambda: dealer_rows("confirm"))
     page = sign_in(browser, portal.dealer("acme"), acme.admin.email, PASSWORD, PHONE)
-    yield page, rows, portal.dealer("acme"), lambda query: in_acme(acme, query)
-    page.context.close()
+    try:
+        yield page, rows, portal.dealer("acme"), lambda query: in_acme(acme, query)
+    finally:
+        page.context.close()
+        in_acme(acme, lambda: dealer_rows_tidy(rows))
 
 
 def answer(page, button, *, accept: bool) -> str:
@@ -183,19 +186,22 @@ def test_saving_a_meter_mapping_asks_and_says_the_history_is_re_derived(phone):
 
     page, _rows, base, query = phone
     device = query(_a_device_read_once)
-    same_model = query(lambda: Device.objects.filter(manufacturer=device.manufacturer, model=device.model).count())
-    before = query(lambda: _mappings_of(device))
-    page.goto(f"{base}/devices/{device.public_id}/meter-mapping/")
-    page.locator("#mapping select").first.select_option("none")
-    save = page.get_by_role("button", name="Save and re-derive history")
-    asked = answer(page, save, accept=False)
-    plural = "s" if same_model != 1 else ""
-    expected = f"Save the mapping and re-derive the history of {same_model} {device.display_name} device{plural}?"
-    assert asked.startswith(expected) and "past billing meters can change" in asked
-    assert query(lambda: _mappings_of(device)) == before  # nothing saved, nothing re-derived
-    # Accepted as the page stands after the reload: saved as it was (the model's mapping is shared by other tests).
-    answer(page, save, accept=True)
-    assert page.get_by_text("The mapping is unchanged: nothing was re-derived.").is_visible()
+    try:
+        same_model = query(lambda: Device.objects.filter(manufacturer=device.manufacturer, model=device.model).count())
+        before = query(lambda: _mappings_of(device))
+        page.goto(f"{base}/devices/{device.public_id}/meter-mapping/")
+        page.locator("#mapping select").first.select_option("none")
+        save = page.get_by_role("button", name="Save and re-derive history")
+        asked = answer(page, save, accept=False)
+        plural = "s" if same_model != 1 else ""
+        expected = f"Save the mapping and re-derive the history of {same_model} {device.display_name} device{plural}?"
+        assert asked.startswith(expected) and "past billing meters can change" in asked
+        assert query(lambda: _mappings_of(device)) == before  # nothing saved, nothing re-derived
+        # Accepted as the page stands after the reload: saved as it was (the model's mapping is shared by other tests).
+        answer(page, save, accept=True)
+        assert page.get_by_text("The mapping is unchanged: nothing was re-derived.").is_visible()
+    finally:
+        query(lambda: Device.objects.filter(pk=device.pk).delete())  # committed data outlives this test
 
 
 def test_rotating_an_agent_token_asks_and_says_when_the_old_one_stops(phone):

@@ -4,7 +4,7 @@ rather than dropping columns, and the menu wraps so "Users" is in reach."""
 import pytest
 
 from tests.browser.conftest import PHONE, SCREENSHOTS, in_acme, screenshot, sign_in
-from tests.browser.support_pages import dealer_rows
+from tests.browser.support_pages import dealer_rows, dealer_rows_tidy
 from tests.support.personas import PASSWORD
 
 pytestmark = [pytest.mark.browser]
@@ -33,8 +33,11 @@ def admin_page(request, committed, portal, browser):
     acme = committed["acme"]
     rows = in_acme(acme, lambda: dealer_rows(size))
     page = sign_in(browser, portal.dealer("acme"), acme.admin.email, PASSWORD, request.param)
-    yield page, rows, size, portal.dealer("acme")
-    page.context.close()
+    try:
+        yield page, rows, size, portal.dealer("acme")
+    finally:
+        page.context.close()
+        in_acme(acme, lambda: dealer_rows_tidy(rows))
 
 
 def test_the_menu_reaches_users_and_their_save_button(admin_page):
@@ -155,12 +158,17 @@ def _a_konica_read_once() -> str:
 
 def test_the_meter_mapping_page_keeps_every_counters_choice(admin_page, committed):
     page, _rows, size, base = admin_page
+    from meters.models import Device
+
     device = in_acme(committed["acme"], _a_konica_read_once)
-    page.goto(f"{base}/devices/{device}/meter-mapping/")
-    no_sideways_scroll(page)
-    choices = page.locator("#mapping select")
-    assert choices.count() > 3
-    on_screen(page, choices.first, "the first counter's Map to")
-    on_screen(page, choices.last, "the last counter's Map to")
-    on_screen(page, page.get_by_role("button", name="Save and re-derive history"), "Save")
-    screenshot(page, f"phone-actions-mapping-{size}")
+    try:
+        page.goto(f"{base}/devices/{device}/meter-mapping/")
+        no_sideways_scroll(page)
+        choices = page.locator("#mapping select")
+        assert choices.count() > 3
+        on_screen(page, choices.first, "the first counter's Map to")
+        on_screen(page, choices.last, "the last counter's Map to")
+        on_screen(page, page.get_by_role("button", name="Save and re-derive history"), "Save")
+        screenshot(page, f"phone-actions-mapping-{size}")
+    finally:  # committed data outlives this test
+        in_acme(committed["acme"], lambda: Device.objects.filter(public_id=device).delete())

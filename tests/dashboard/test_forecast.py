@@ -38,3 +38,9 @@ def test_every_supply_key_of_the_reads_gets_its_own_forecast():
     history = [(days_ago(10), {"k1": 50, "k2": 80}), (days_ago(0), {"k1": 40, "k2": 80, "junk": "low"})]
     forecasts = supply_forecasts(history, now=NOW)
     assert round(forecasts["k1"].days) == 40 and forecasts["k2"] is None and "junk" not in forecasts
+
+
+def test_a_fall_seen_within_minutes_is_too_short_to_forecast():
+    """Whole-percent levels: 50 % then 49 % five minutes later is rounding as much as use, not 'empty today'."""
+    assert days_to_empty([(days_ago(5 / 1440), 50.0), (days_ago(0), 49.0)], now=NOW) is None
+    assert days_to_empty([(days_ago(2 / 24), 50.0), (days_ago(0), 49.0)], now=NOW).early  # two hours: an estimate

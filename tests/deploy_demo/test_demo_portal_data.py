@@ -9,6 +9,7 @@ from django_tenants.utils import tenant_context
 from agents.models import Customer, Directive
 from agents.services.enrolment import agent_enroll
 from deploy.demo.portal_data import demo_site_ensure
+from meters.models import Device
 from reports.models import ReportSchedule
 from tests.meters.ingest_support import discover, new_agent
 from tests.support.factories import make_site
@@ -44,13 +45,18 @@ def test_starting_the_demo_again_reuses_its_site_with_a_new_key(acme):
 def test_the_demo_pacer_queues_a_read_for_each_site_with_devices(committed, live_env):
     with tenant_context(committed["acme"].dealer):
         site = make_site()
-        discover(new_agent(site=site), "konica_c250i", "10.4.0.9")
+        device = discover(new_agent(site=site), "konica_c250i", "10.4.0.9")
         Directive.objects.filter(site=site).delete()
-    done = portal_cli(live_env, "--dealer", "acme", "reads", "--once")
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "queued reads for" in done.stdout
-    with tenant_context(committed["acme"].dealer):
-        assert Directive.objects.filter(site=site, kind="read", status="pending", requested_by="demo").count() == 1
+    try:
+        done = portal_cli(live_env, "--dealer", "acme", "reads", "--once")
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "queued reads for" in done.stdout
+        with tenant_context(committed["acme"].dealer):
+            queued = Directive.objects.filter(site=site, kind="read", status="pending", requested_by="demo")
+            assert queued.count() == 1
+    finally:  # committed data outlives this test
+        with tenant_context(committed["acme"].dealer):
+            Device.objects.filter(pk=device.pk).delete()
 
 
 def test_the_demo_steps_name_a_dealer_that_does_not_exist(live_env):

@@ -45,20 +45,23 @@ def test_two_batches_of_one_customer_at_once_both_count(committed):
                 held.set()
                 go_on.wait(30)
 
-    earlier = in_thread(dealer, lambda: fold(first, 1_000, True))
     try:
-        assert held.wait(30), earlier.exception(1)
-        later = in_thread(dealer, lambda: fold(second, 5_000, False))
-        wait_until(lambda: second.pk in pids and waiting_on_a_lock(pids[second.pk]), timeout=30)
-    finally:
-        go_on.set()
-    earlier.result(30)
-    later.result(30)
+        earlier = in_thread(dealer, lambda: fold(first, 1_000, True))
+        try:
+            assert held.wait(30), earlier.exception(1)
+            later = in_thread(dealer, lambda: fold(second, 5_000, False))
+            wait_until(lambda: second.pk in pids and waiting_on_a_lock(pids[second.pk]), timeout=30)
+        finally:
+            go_on.set()
+        earlier.result(30)
+        later.result(30)
 
-    with tenant_context(dealer):
-        row = CustomerMonth.objects.get(customer=agent.site.customer, month=month_start(now).date())
-        assert (row.unsplit, row.devices) == (1_000, 2)  # 500 pages from each printer
-        Device.objects.filter(pk__in=[first.pk, second.pk]).delete()
+        with tenant_context(dealer):
+            row = CustomerMonth.objects.get(customer=agent.site.customer, month=month_start(now).date())
+            assert (row.unsplit, row.devices) == (1_000, 2)  # 500 pages from each printer
+    finally:  # committed data outlives this test
+        with tenant_context(dealer):
+            Device.objects.filter(pk__in=[first.pk, second.pk]).delete()
 
 
 def test_a_device_deleted_by_any_path_leaves_its_customers_months(committed):

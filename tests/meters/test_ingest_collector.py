@@ -8,7 +8,7 @@ from django.db import DatabaseError
 from django_tenants.utils import tenant_context
 
 from agents.choices import ResultStatus
-from meters.models import MeterRead
+from meters.models import Device, MeterRead
 from meters.services.result_runs import result_run
 from portal.lib.collector import collector_paused
 from tests.meters.ingest_support import store_result
@@ -48,12 +48,15 @@ def test_a_pause_begun_with_the_collector_off_leaves_it_off(collector_on):
 def test_the_collector_runs_again_after_a_result_is_interpreted_or_fails(committed, collector_on):
     with tenant_context(committed["acme"].dealer):
         agent, devices, entries = _fleet("10.77.9")
-        failing = store_result(agent, "read", {"devices": entries})
-        with _refusing_to_finish(failing), pytest.raises(DatabaseError):
-            result_run(str(failing.public_id))
-        assert gc.isenabled()
+        try:
+            failing = store_result(agent, "read", {"devices": entries})
+            with _refusing_to_finish(failing), pytest.raises(DatabaseError):
+                result_run(str(failing.public_id))
+            assert gc.isenabled()
 
-        result_run(str(failing.public_id))  # fixed: the same result interpreted, with the collector paused again
-        failing.refresh_from_db()
-        assert failing.status == ResultStatus.INTERPRETED and gc.isenabled()
-        assert MeterRead.objects.filter(result=failing).count() == len(devices)
+            result_run(str(failing.public_id))  # fixed: the same result interpreted, with the collector paused again
+            failing.refresh_from_db()
+            assert failing.status == ResultStatus.INTERPRETED and gc.isenabled()
+            assert MeterRead.objects.filter(result=failing).count() == len(devices)
+        finally:  # committed data outlives this test
+            Device.objects.filter(pk__in=[device.pk for device in devices]).delete()

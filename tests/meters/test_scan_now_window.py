@@ -24,6 +24,12 @@ def closed_window_now(site_zone: str = BERLIN) -> tuple[time, time]:
     return start.time(), (start + timedelta(hours=1)).time()
 
 
+def open_window_now(site_zone: str = BERLIN) -> tuple[time, time]:
+    """From an hour ago to an hour from now, local time: open now, whenever the test runs (0:00-23:59 is not)."""
+    now = timezone.now().astimezone(ZoneInfo(site_zone)).replace(second=0, microsecond=0)
+    return (now - timedelta(hours=1)).time(), (now + timedelta(hours=1)).time()
+
+
 def test_scan_now_outside_the_window_runs_when_it_opens_and_the_page_says_when(acme):
     start, end = closed_window_now()
     site = make_site(scan_window_start=start, scan_window_end=end)
@@ -53,11 +59,12 @@ def test_scan_now_anyway_runs_at_once_and_records_who_chose_it(acme):
 
 
 def test_scan_now_inside_the_window_is_queued_with_the_window_for_the_agent_to_check(acme):
-    site = make_site(scan_window_start=time(0), scan_window_end=time(23, 59))
+    start, end = open_window_now()
+    site = make_site(scan_window_start=start, scan_window_end=end)
     new_agent(site=site)
     Directive.objects.filter(site=site).delete()
     client_for(acme, acme.technician).post(f"/sites/{site.public_id}/scan/", {"kind": "discover"})
-    assert site.directives.get(kind="discover").params["window"]["end"] == "23:59"
+    assert site.directives.get(kind="discover").params["window"]["end"] == f"{end:%H:%M}"
 
 
 # Enrolment: agents sends agent_enrolled after the enrolment commits; meters' receiver asks for the discovery.

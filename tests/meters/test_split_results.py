@@ -143,23 +143,27 @@ def test_the_chunks_of_one_upload_are_interpreted_by_more_than_one_worker_proces
         split_agent, whole_agent = new_agent(site=make_site()), new_agent(site=make_site())
         split, whole = _two_reads(split_agent, _fleet(split_agent)), _two_reads(whole_agent, _fleet(whole_agent))
         _whole(whole)
-    with (
-        tenant_context(dealer),
-        celery_worker_on(
-            {**live_env, "RESULT_CHUNK_DEVICES": "3"},
-            redis_broker.url(0),
-            tmp_path / "worker.log",
-            (RESULTS,),
-            processes=2,
-        ),
-    ):
-        for result in split:
-            assert result_queue(result)
-            wait_until(lambda r=result: DirectiveResult.objects.get(pk=r.pk).status == ResultStatus.INTERPRETED)
-        plans = [DirectiveResult.objects.get(pk=result.pk).payload[CHUNKS] for result in split]
-        assert all(len(plan) == 4 for plan in plans)
-        assert len({done["pid"] for plan in plans for done in plan.values()}) > 1
-        split_seen, whole_seen = _outcome(split_agent.site), _outcome(whole_agent.site)
-        assert split_seen == whole_seen, {
-            ip: (seen, whole_seen.get(ip)) for ip, seen in split_seen.items() if seen != whole_seen.get(ip)
-        }
+    try:
+        with (
+            tenant_context(dealer),
+            celery_worker_on(
+                {**live_env, "RESULT_CHUNK_DEVICES": "3"},
+                redis_broker.url(0),
+                tmp_path / "worker.log",
+                (RESULTS,),
+                processes=2,
+            ),
+        ):
+            for result in split:
+                assert result_queue(result)
+                wait_until(lambda r=result: DirectiveResult.objects.get(pk=r.pk).status == ResultStatus.INTERPRETED)
+            plans = [DirectiveResult.objects.get(pk=result.pk).payload[CHUNKS] for result in split]
+            assert all(len(plan) == 4 for plan in plans)
+            assert len({done["pid"] for plan in plans for done in plan.values()}) > 1
+            split_seen, whole_seen = _outcome(split_agent.site), _outcome(whole_agent.site)
+            assert split_seen == whole_seen, {
+                ip: (seen, whole_seen.get(ip)) for ip, seen in split_seen.items() if seen != whole_seen.get(ip)
+            }
+    finally:  # committed data outlives this test
+        with tenant_context(dealer):
+            Device.objects.filter(site__in=[split_agent.site, whole_agent.site]).delete()

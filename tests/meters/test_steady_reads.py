@@ -70,6 +70,8 @@ def test_anything_but_valid_counters_moving_needs_a_full_interpretation(change):
     vtype, value = index.get(oid)
     assert advanced_meters(reading, counters, change(oid, vtype, value), []) is None
     assert advanced_meters(reading, counters, [[oid, vtype, value + 1]], [oid]) is None  # an OID went away
+    not_a_counter = {other: kind for other, kind in counters.items() if other != oid}
+    assert advanced_meters(reading, not_a_counter, [[oid, "+", 1]], []) is None  # pages on, on what is no counter
 
 
 # --- through the ingest ------------------------------------------------------------------------------------

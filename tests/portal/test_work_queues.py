@@ -10,6 +10,7 @@ from django_tenants.utils import tenant_context
 from agents.choices import ResultStatus
 from agents.models import DirectiveResult
 from agents.services.directives import directive_request
+from meters.models import Device
 from portal.queues import EMAIL, REPORTS, RESULTS, queue_name
 from reports.choices import RunStatus
 from reports.models import ReportRun
@@ -40,8 +41,16 @@ def test_a_results_worker_interprets_uploads_while_a_report_waits_for_a_reports_
     acme = committed["acme"]
     with tenant_context(acme.dealer):
         agent, token = make_agent(site=make_site(customer_name=unique("Queues Customer")))
-        discover(agent, "konica_c250i", "10.9.0.1")  # a report of no devices is not built to be emailed
+        device = discover(agent, "konica_c250i", "10.9.0.1")  # a report of no devices is not built to be emailed
         directive = directive_request(site=agent.site, kind="read", params={"devices": []})
+    try:
+        _results_then_reports(acme, agent, token, directive, redis_broker, live_env, tmp_path)
+    finally:  # committed data outlives this test
+        with tenant_context(acme.dealer):
+            Device.objects.filter(pk=device.pk).delete()
+
+
+def _results_then_reports(acme, agent, token, directive, redis_broker, live_env, tmp_path) -> None:
     customer = agent.site.customer
     clicked = client_for(acme, acme.technician).post(f"/customers/{customer.public_id}/email-report/", follow=True)
     assert clicked.status_code == 200

@@ -45,6 +45,7 @@ def test_viewers_cannot_email_or_schedule(acme):
 
 def test_email_report_now_through_the_api(acme):
     site = make_site()
+    discover(new_agent(site=site), "konica_c250i", "10.9.3.1")  # a report of no device is refused (400)
     _token, text = api_token_create(user=acme.technician, name="erp")
     client = client_for(acme)
     response = client.post(
@@ -61,6 +62,8 @@ def test_email_report_now_through_the_api_needs_recipients_and_an_editor(acme, b
     refused = editor.post(f"/api/v1/customers/{nobody.public_id}/email-report/")
     assert refused.status_code == 400 and "no report recipients" in str(refused.json())
     url = f"/api/v1/customers/{site.customer.public_id}/email-report/"
+    empty = editor.post(url)  # recipients, but no device yet: the same refusal as the page's
+    assert empty.status_code == 400 and "no monitored devices yet" in str(empty.json())
     assert api_client_for(acme, acme.viewer).post(url).status_code == 403
     assert api_client_for(beta, beta.admin).post(url).status_code == 404
     assert not ReportRun.objects.filter(customer__in=[site.customer, nobody]).exists()

@@ -90,7 +90,7 @@ def test_a_failed_send_shows_its_error_and_a_retry_sends_it_once(acme, settings,
 
 def test_a_run_whose_builder_died_is_built_by_the_next_delivery(acme, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    site = make_site(customer_name="Killed Worker Customer")
+    site = site_with_a_printer("Killed Worker Customer")
     run = requested_run(site.customer)
     ReportRun.objects.filter(pk=run.pk).update(status=RunStatus.BUILDING)  # claimed, then the worker was killed
     run_report(str(run.public_id))
